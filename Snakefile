@@ -1,0 +1,22 @@
+# lowprec: how many significand bits does a model need, and does stochastic rounding help?
+# This file only includes the rule files, validates the config and names the default target.
+
+from snakemake.utils import min_version, validate
+
+min_version("8.10")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/precision.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/summary/formats.csv",

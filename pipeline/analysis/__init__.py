@@ -1,0 +1,1 @@
+"""Wasserstein distances, null distributions and verdicts."""

@@ -1,0 +1,1 @@
+"""LP/SDP bound formulations, search and certification."""

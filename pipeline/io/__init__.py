@@ -1,0 +1,1 @@
+"""CF NetCDF writing and reading, provenance, atomic writes, checkpoints."""

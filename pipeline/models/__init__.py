@@ -1,0 +1,1 @@
+"""Models, one module each, written once and generic over the number format."""

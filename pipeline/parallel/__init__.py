@@ -1,0 +1,1 @@
+"""mpi4py ensemble execution, falling back to one process without MPI."""

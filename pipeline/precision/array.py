@@ -1,0 +1,213 @@
+"""`LowPrecisionArray`: a NumPy array whose every arithmetic result is rounded to its format.
+
+Model code is written with plain NumPy operators and functions; handed these arrays it runs
+at the emulated precision, handed float64 arrays it runs at double precision. The contract:
+
+* Values are stored as float64 (or complex128) numbers that are exactly representable in
+  the array's `NumberFormat`; ``np.asarray(a)`` returns them as a plain ndarray.
+* Every ufunc result (``+ - * / **``, ``np.exp``, ``np.sqrt``, ..., and ``@``, which is the
+  ufunc ``np.matmul``) is computed in float64 and then rounded once to the format. For the
+  basic operations and M <= 25 this equals correctly rounded arithmetic in the format (double
+  rounding is innocuous when 53 >= 2(M + 1) + 2: Figueroa 1995, ACM SIGNUM Newsl. 30(3)).
+  For wider significands a result may differ from correct rounding in rare ties; transcendental
+  functions are faithful, not correctly rounded, as in rpe and CPFloat.
+* Reductions (``sum``, ``np.add.reduce``, ``mean``, ``prod``, ...), matrix products (``@``,
+  ``np.dot``, ``np.einsum``) and any other NumPy function accumulate wide, in float64, and
+  round the result once: this models hardware with a wide accumulator (fused dot products),
+  not a chain of narrow additions. Cumulative sums round every partial sum of the wide
+  accumulation. Functions that only move values (``np.roll``, ``np.concatenate``) round too,
+  which leaves representable values unchanged (in either rounding mode).
+* In-place updates (``a += b``, ``a[i] = v``, ``np.add(x, y, out=a)``) round into ``a``'s format.
+* Mixed operands: plain arrays and Python or NumPy scalars are taken as exact float64 values
+  and the result gets the emulated operand's format (convert constants once, at setup). Two
+  emulated operands of different formats give the format that contains the other (as NumPy
+  promotes float16 with float32 to float32); with equal widths, the left operand's rounding
+  mode and stream; with neither containing the other (e5m10 with e8m7) a TypeError asks for
+  an explicit conversion. An ``out=`` array decides the format, as assignment does.
+* Stochastic rounding draws one 64-bit key per rounded result from the array's
+  ``numpy.random.Generator`` (see `pipeline.precision.rounding`). Arrays derived from one
+  another share that generator, so a run's results depend only on its seed, its stream
+  identity and the order of its operations.
+* Indexing a single element gives a 0-d array of the same format (not a float64 scalar), so
+  ``x, y, z = state`` keeps emulating.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.precision.formats import NumberFormat
+from pipeline.precision.rounding import draw_key, round_into
+
+
+def _round_inplace(values: np.ndarray, fmt: NumberFormat, rng) -> None:
+    """Round a float64/complex128 ndarray (any layout) in place."""
+    if fmt.is_float64 or values.size == 0:
+        return
+    key = draw_key(rng) if fmt.stochastic else None
+    if values.flags.c_contiguous:
+        flat = values.view(np.float64) if values.ndim else values.reshape(1).view(np.float64)
+        round_into(flat, flat, fmt, key)
+    else:
+        contiguous = np.ascontiguousarray(values)
+        round_into(contiguous.view(np.float64), contiguous.view(np.float64), fmt, key)
+        values[...] = contiguous
+
+
+def _is_inexact(value) -> bool:
+    return isinstance(value, (np.ndarray, np.generic, float, complex)) and np.issubdtype(
+        np.asarray(value).dtype, np.inexact
+    )
+
+
+def _unwrap(value):
+    if isinstance(value, LowPrecisionArray):
+        return value.view(np.ndarray)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_unwrap(v) for v in value)
+    return value
+
+
+def _collect(values, found: list) -> None:
+    for value in values:
+        if isinstance(value, LowPrecisionArray):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            _collect(value, found)
+
+
+def result_format(operands) -> tuple[NumberFormat, np.random.Generator | None]:
+    """The format (and stream) of a result from its emulated operands; see the module doc."""
+    emulated: list[LowPrecisionArray] = []
+    _collect(operands, emulated)
+    chosen = emulated[0]
+    for other in emulated[1:]:
+        a, b = chosen.format, other.format
+        if (a.exponent_bits, a.significand_bits) == (b.exponent_bits, b.significand_bits):
+            continue
+        if a.contains(b):
+            continue
+        if b.contains(a):
+            chosen = other
+            continue
+        raise TypeError(
+            f"Cannot combine {a} and {b} arrays: neither format contains the other; "
+            "convert one explicitly with NumberFormat.array(...)."
+        )
+    return chosen.format, chosen.rng
+
+
+class LowPrecisionArray(np.ndarray):
+    """float64 storage, arithmetic rounded to ``format`` (a `NumberFormat`); see module doc."""
+
+    format: NumberFormat
+    rng: np.random.Generator | None
+
+    def __new__(cls, values, fmt, rng=None):
+        return cls.from_values(values, fmt, rng)
+
+    @classmethod
+    def from_values(cls, values, fmt, rng=None) -> LowPrecisionArray:
+        """A new array holding ``values`` rounded to ``fmt`` (stochastic formats need ``rng``)."""
+        fmt = NumberFormat.parse(fmt)
+        if fmt.stochastic and not isinstance(rng, np.random.Generator):
+            raise ValueError(f"Stochastic rounding to {fmt} needs rng, a numpy.random.Generator.")
+        source = np.asarray(values)
+        dtype = np.complex128 if np.iscomplexobj(source) else np.float64
+        data = np.array(source, dtype=dtype, order="C", copy=True)
+        _round_inplace(data, fmt, rng)
+        return cls._wrap(data, fmt, rng)
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray, fmt: NumberFormat, rng) -> LowPrecisionArray:
+        array = data.view(cls)
+        array.format = fmt
+        array.rng = rng
+        return array
+
+    def __array_finalize__(self, obj):
+        self.format = getattr(obj, "format", None)
+        self.rng = getattr(obj, "rng", None)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        targets = [o for o in (out or ()) if isinstance(o, LowPrecisionArray)]
+        fmt, rng = result_format(targets or inputs)
+        if out is not None:
+            kwargs["out"] = tuple(_unwrap(o) for o in out)
+        result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
+        if method == "at":
+            # ufunc.at updates its first operand in place and returns None.
+            operand = inputs[0]
+            if isinstance(operand, LowPrecisionArray):
+                fmt, rng = operand.format, operand.rng
+            _round_inplace(_unwrap(operand), fmt, rng)
+            return None
+        if out is not None:
+            for target in kwargs["out"]:
+                if target is not None and np.issubdtype(target.dtype, np.inexact):
+                    _round_inplace(target, fmt, rng)
+            if len(out) == 1:
+                return out[0]
+            return out
+        if isinstance(result, tuple):
+            return tuple(self._rounded(r, fmt, rng) for r in result)
+        return self._rounded(result, fmt, rng)
+
+    def __array_function__(self, func, types, args, kwargs):
+        fmt, rng = result_format(list(args) + list(kwargs.values()))
+        result = func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
+        if isinstance(result, tuple):
+            rounded = [self._rounded(r, fmt, rng, fresh=False) for r in result]
+            return type(result)(*rounded) if hasattr(result, "_fields") else tuple(rounded)
+        if isinstance(result, list):
+            return [self._rounded(r, fmt, rng, fresh=False) for r in result]
+        return self._rounded(result, fmt, rng, fresh=False)
+
+    @classmethod
+    def _rounded(cls, result, fmt, rng, fresh=True):
+        """Round a float result into an emulated array; pass other results through.
+
+        A ``fresh`` result (a new ufunc output) is rounded in place; otherwise it may be a
+        view of an operand and is copied first.
+        """
+        if not _is_inexact(result):
+            return result
+        wide = np.result_type(result, np.float64)
+        if fresh and isinstance(result, np.ndarray) and result.dtype == wide:
+            data = result
+        else:
+            data = np.array(result, dtype=wide, copy=True)
+        _round_inplace(data, fmt, rng)
+        return cls._wrap(data, fmt, rng)
+
+    def __setitem__(self, index, value):
+        if isinstance(value, LowPrecisionArray) and self.format.contains(value.format):
+            super().__setitem__(index, value.view(np.ndarray))
+            return
+        data = np.array(value, dtype=self.dtype, copy=True)
+        _round_inplace(data, self.format, self.rng)
+        super().__setitem__(index, data)
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        if isinstance(item, np.ndarray):
+            return item
+        return self._wrap(np.array(item), self.format, self.rng)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __str__(self):
+        return str(np.asarray(self))
+
+    def __repr__(self):
+        return f"LowPrecisionArray({np.asarray(self)!r}, format={self.format})"
+
+    def __reduce__(self):
+        # Pickle (for MPI) as a plain array plus format; the generator travels with it.
+        return (_rebuild, (np.asarray(self), self.format, self.rng))
+
+
+def _rebuild(values, fmt, rng):
+    return LowPrecisionArray._wrap(np.array(values), fmt, rng)

@@ -1,0 +1,1 @@
+"""Linear solvers and parameter-learning bandits."""

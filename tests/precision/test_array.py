@@ -1,0 +1,155 @@
+"""LowPrecisionArray: plain NumPy code, every result rounded to the array's format."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from pipeline.precision import LowPrecisionArray, NumberFormat, round, stream_generator
+
+
+@pytest.fixture
+def operands():
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((16, 16)), rng.standard_normal((16, 16))
+
+
+def bits(x):
+    return np.asarray(x, dtype=np.float64).view(np.uint64)
+
+
+def test_arithmetic_operators_and_ufuncs_round_every_result(operands):
+    a64, b64 = (round(x, "e5m10") for x in operands)
+    fmt = NumberFormat.parse("e5m10")
+    a, b = fmt.array(a64), fmt.array(b64)
+    for emulated, exact in [(a + b, a64 + b64), (a - b, a64 - b64), (a * b, a64 * b64),
+                            (a / b, a64 / b64), (np.exp(a), np.exp(a64)),
+                            (np.sqrt(np.abs(a)), np.sqrt(np.abs(a64))), (a**2, a64**2),
+                            (2.5 * a, 2.5 * a64), (-a, -a64)]:
+        assert isinstance(emulated, LowPrecisionArray) and emulated.format == fmt
+        assert np.array_equal(bits(emulated), bits(round(exact, "e5m10")))
+
+
+def test_matrix_products_and_reductions_accumulate_wide_then_round_once(operands):
+    a64, b64 = (round(x, "e8m7") for x in operands)
+    fmt = NumberFormat.parse("e8m7")
+    a, b = fmt.array(a64), fmt.array(b64)
+    for emulated, exact in [(a @ b, a64 @ b64), (np.dot(a, b), np.dot(a64, b64)),
+                            (a.sum(), a64.sum()), (np.sum(a, axis=0), np.sum(a64, axis=0)),
+                            (np.mean(a), np.mean(a64)), (np.einsum("ij,jk", a, b), a64 @ b64),
+                            (np.cumsum(a), np.cumsum(a64))]:
+        assert isinstance(emulated, LowPrecisionArray)
+        assert np.array_equal(bits(emulated), bits(round(exact, "e8m7")))
+
+
+def test_in_place_updates_and_assignment_round_into_the_array(operands):
+    a64, b64 = operands
+    a = NumberFormat.parse("e5m4").array(a64)
+    expected = round(round(a64, "e5m4") + b64, "e5m4")
+    a += b64
+    assert np.array_equal(bits(a), bits(expected))
+    a[2:4, 1:3] = b64[:2, :2]
+    assert np.array_equal(bits(a[2:4, 1:3]), bits(round(b64[:2, :2], "e5m4")))
+    a[0, 0] = np.pi
+    assert float(a[0, 0]) == 3.125  # spacing 1/8 in [2, 4)
+    view = a[1:-1, 1:-1]
+    view *= 3.0
+    assert np.array_equal(bits(a), bits(round(a, "e5m4")))
+
+
+def test_asarray_gives_plain_float64_values_that_are_exactly_representable(operands):
+    a = NumberFormat.parse("e4m3").array(operands[0] * 10)
+    plain = np.asarray(a)
+    assert type(plain) is np.ndarray and plain.dtype == np.float64
+    assert np.array_equal(bits(plain), bits(round(plain, "e4m3")))
+
+
+def test_element_access_and_unpacking_keep_emulating():
+    x, y, z = NumberFormat.parse("float16").array([1.1, 2.2, 3.3])
+    product = x * y
+    assert isinstance(product, LowPrecisionArray) and product.shape == ()
+    assert float(product) == float(round(round(1.1, "float16") * round(2.2, "float16"), "float16"))
+
+
+def test_mixed_formats_promote_to_the_containing_format_or_refuse():
+    half = NumberFormat.parse("float16").array([1 + 2.0**-10])
+    single = NumberFormat.parse("float32").array([2.0**-20])
+    assert (half + single).format == NumberFormat.parse("float32")
+    assert (single + half).format == NumberFormat.parse("float32")
+    brain = NumberFormat.parse("bfloat16").array([1.0])
+    with pytest.raises(TypeError, match="neither format contains the other"):
+        half + brain
+    out = NumberFormat.parse("e5m3").array([0.0])
+    np.add(single, half, out=out)
+    assert out.format == NumberFormat.parse("e5m3") and float(out[0]) == 1.0
+
+
+def test_e11m52_runs_plain_code_identically_to_float64(operands):
+    a64, b64 = operands
+    fmt = NumberFormat.parse("e11m52")
+    a, b = fmt.array(a64), fmt.array(b64)
+    result = np.tanh(a @ b) * 0.5 + a.sum(axis=1) / 3
+    assert np.array_equal(bits(result), bits(np.tanh(a64 @ b64) * 0.5 + a64.sum(axis=1) / 3))
+
+
+@pytest.mark.parametrize("name,dtype", [("float32", np.float32), ("float16", np.float16)])
+def test_native_dtype_fast_path_agrees_with_emulation_elementwise(operands, name, dtype):
+    a64, b64 = (round(x, name) for x in operands)
+    fmt = NumberFormat.parse(name)
+    assert fmt.native_dtype is dtype
+    a, b = fmt.array(a64), fmt.array(b64)
+    an, bn = a64.astype(dtype), b64.astype(dtype)
+    for emulated, native in [(a + b, an + bn), (a - b, an - bn), (a * b, an * bn),
+                             (a / b, an / bn), (np.sqrt(np.abs(a)), np.sqrt(np.abs(an)))]:
+        assert np.array_equal(bits(emulated), bits(native.astype(np.float64)))
+
+
+def test_float16_stagnation_is_rescued_by_stochastic_rounding():
+    # 1 + 2^-11 is a tie between 1 and 1 + 2^-10: round to nearest (to even) stays at 1.
+    nearest = NumberFormat.parse("float16").array(1.0)
+    for _ in range(1000):
+        nearest = nearest + 2.0**-11
+    assert float(nearest) == 1.0
+    # Stochastic rounding is unbiased: each sum ends near 1 + 1000 * 2^-11 = 1.48828.
+    stochastic = NumberFormat.parse("float16-sr")
+    totals = []
+    for member in range(200):
+        total = stochastic.array(1.0, seed=2026, stream=("stagnation", member))
+        for _ in range(1000):
+            total += 2.0**-11
+        totals.append(float(total))
+    # Each total is 1 + 2^-10 * Binomial(1000, 1/2): sd 0.0154 per member, 0.0011 for the
+    # mean of 200; 0.01 is nine standard deviations.
+    assert abs(np.mean(totals) - (1 + 1000 * 2.0**-11)) < 0.01
+
+
+def test_stochastic_arrays_reproduce_from_seed_and_stream():
+    fmt = NumberFormat.parse("e5m6-sr")
+
+    def run(seed, member):
+        x = fmt.array(np.linspace(0, 1, 50), seed=seed, stream=("test", member))
+        for _ in range(20):
+            x = x * 1.01 + 0.001
+        return np.asarray(x)
+
+    assert np.array_equal(run(1, 0), run(1, 0))
+    assert not np.array_equal(run(1, 0), run(1, 1))
+
+
+def test_pickling_keeps_format_values_and_stream():
+    x = NumberFormat.parse("e5m6-sr").array(np.linspace(0, 1, 5), seed=3)
+    y = pickle.loads(pickle.dumps(x))
+    assert y.format == x.format and np.array_equal(np.asarray(y), np.asarray(x))
+    assert np.array_equal(np.asarray(y * 1.1), np.asarray(x * 1.1))
+
+
+def test_stochastic_array_without_a_generator_is_refused():
+    with pytest.raises(ValueError, match="needs rng"):
+        LowPrecisionArray.from_values([1.0], "e5m10-sr")
+
+
+def test_shared_stream_via_an_explicit_generator():
+    fmt = NumberFormat.parse("e5m6-sr")
+    rng = stream_generator(5, "model")
+    u, v = fmt.array([0.3], rng=rng), fmt.array([0.3], rng=rng)
+    assert u.rng is v.rng
