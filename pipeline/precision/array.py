@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.precision.formats import NumberFormat
+from pipeline.precision.fused import fused_operation
 from pipeline.precision.rounding import draw_key, round_into
 
 
@@ -134,6 +135,12 @@ class LowPrecisionArray(np.ndarray):
         fmt, rng = result_format(targets or inputs)
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o) for o in out)
+        if method == "__call__" and len(inputs) == 2 and set(kwargs) <= {"out"}:
+            # The basic operations compute and round in one compiled pass (fused.py).
+            plain_out = kwargs["out"][0] if out is not None else None
+            result = fused_operation(ufunc, *_unwrap(inputs), fmt, rng, out=plain_out)
+            if result is not None:
+                return out[0] if plain_out is not None else self._wrap(result, fmt, rng)
         result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
         if method == "at":
             # ufunc.at updates its first operand in place and returns None.

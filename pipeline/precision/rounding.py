@@ -204,7 +204,8 @@ def _make_numba_kernels():
             increment = half_below + ((magnitude >> shift) & lsb)
         r = (magnitude + increment) & ~mask
         r = INF if r > largest_bits else r
-        normal = (magnitude >= lowest) & (magnitude < INF)
+        # Zero is common (flat fields, exact cancellation) and the path above keeps it.
+        normal = ((magnitude >= lowest) | (magnitude == 0)) & (magnitude < INF)
         return ((r | (b & SIGN)) if normal else b), normal
 
     @numba.njit(cache=True, nogil=True)
@@ -215,7 +216,7 @@ def _make_numba_kernels():
         for i in range(target.size):
             b = target[i]
             magnitude = b & ABS
-            if magnitude < lowest or magnitude >= INF:
+            if (magnitude < lowest and magnitude != 0) or magnitude >= INF:
                 u = splitmix64(key, i) if stochastic else np.uint64(0)
                 target[i] = rare_case(b, significand_bits, emin_field, stochastic, u)
 
@@ -247,22 +248,28 @@ def _make_numba_kernels():
 
         return round_bits
 
-    return {(sr, in_place): make(sr, in_place) for sr in (False, True) for in_place in (False, True)}
+    kernels = {(sr, in_place): make(sr, in_place) for sr in (False, True) for in_place in (False, True)}
+    parts = {"normal_path": normal_path, "rare_case": rare_case, "splitmix64": splitmix64}
+    return kernels, parts
 
 
-def _numba_kernel():
-    global _NUMBA_KERNELS
-    if _NUMBA_KERNELS is None:
-        _NUMBA_KERNELS = False
+def numba_kernels(parts: bool = False):
+    """The compiled rounding kernels (or, with ``parts``, their building blocks), or False
+    when numba is unavailable or disabled by LOWPREC_NO_NUMBA=1."""
+    global _NUMBA
+    if _NUMBA is None:
+        _NUMBA = False
         if os.environ.get("LOWPREC_NO_NUMBA", "") not in ("1", "true", "yes"):
             try:
-                _NUMBA_KERNELS = _make_numba_kernels()
+                _NUMBA = _make_numba_kernels()
             except ImportError:
                 pass
-    return _NUMBA_KERNELS
+    if not _NUMBA:
+        return False
+    return _NUMBA[1] if parts else _NUMBA[0]
 
 
-_NUMBA_KERNELS = None
+_NUMBA = None
 
 
 def round_into(source: np.ndarray, target: np.ndarray, fmt: NumberFormat, key,
@@ -274,7 +281,7 @@ def round_into(source: np.ndarray, target: np.ndarray, fmt: NumberFormat, key,
     """
     source_bits = source.reshape(-1).view(np.uint64)
     target_bits = target.reshape(-1).view(np.uint64)
-    kernels = _numba_kernel() if use_numba in (None, True) else False
+    kernels = numba_kernels() if use_numba in (None, True) else False
     if use_numba and not kernels:
         raise RuntimeError("numba was asked for but is not available.")
     if kernels:

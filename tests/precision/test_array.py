@@ -153,3 +153,59 @@ def test_shared_stream_via_an_explicit_generator():
     rng = stream_generator(5, "model")
     u, v = fmt.array([0.3], rng=rng), fmt.array([0.3], rng=rng)
     assert u.rng is v.rng
+
+
+def model_like_computation(fmt):
+    """A few steps of a diffusion-advection update touching every code path of the array."""
+    u = fmt.array(np.sin(np.linspace(0, 6, 300)).reshape(10, 30), seed=8, stream=("paths",))
+    for _ in range(5):
+        flux = 0.1 * (u[:, 2:] - 2.0 * u[:, 1:-1] + u[:, :-2])
+        u[:, 1:-1] += flux
+        u = u * 0.999 + np.exp(-u) / 1000
+        u[0] = u.mean(axis=0)
+    return np.asarray(u)
+
+
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e8m3-sr"])
+def test_compiled_and_fused_paths_equal_the_pure_numpy_path(monkeypatch, name):
+    from pipeline.precision import fused, rounding
+
+    fmt = NumberFormat.parse(name)
+    compiled = model_like_computation(fmt)
+    monkeypatch.setattr(rounding, "_NUMBA", False)
+    monkeypatch.setattr(fused, "_FUSED", False)
+    numpy_only = model_like_computation(fmt)
+    assert np.array_equal(bits(compiled), bits(numpy_only))
+    assert np.array_equal(bits(numpy_only), bits(round(numpy_only, name.removesuffix("-sr"))))
+
+
+def special_operands():
+    rng = np.random.default_rng(4)
+    values = rng.standard_normal((6, 40)) * 2.0 ** rng.integers(-30, 18, (6, 40))
+    values[0, :8] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-30, 7e4, -6.5e4]
+    return values
+
+
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e3m2-sr", "e11m4"])
+@pytest.mark.parametrize("operation", [np.add, np.subtract, np.multiply, np.true_divide])
+def test_fused_operations_on_special_values_strides_and_broadcasts(monkeypatch, name, operation):
+    from pipeline.precision import fused, rounding
+
+    values = special_operands()
+
+    def compute():
+        fmt = NumberFormat.parse(name)
+        a = fmt.array(values, seed=1, stream=("fused",))
+        with np.errstate(all="ignore"):
+            results = [operation(a, a[::-1]), operation(a[:, 1:], a[:, :-1]),
+                       operation(a, a[0]), operation(a[:, :1], a), operation(2.5, a),
+                       operation(a, 1e-3), operation(a.T, a.T)]
+            inplace = a.copy()
+            operation(inplace[:, 2:], a[:, :-2], out=inplace[:, 2:])
+        return [bits(r) for r in results + [inplace]]
+
+    compiled = compute()
+    monkeypatch.setattr(rounding, "_NUMBA", False)
+    monkeypatch.setattr(fused, "_FUSED", False)
+    for fast, reference in zip(compiled, compute()):
+        assert np.array_equal(fast, reference)
