@@ -13,10 +13,12 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/precision.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/analyse.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
-        "results/summary/formats.csv",
+        summary_outputs(),

@@ -45,6 +45,210 @@ def _run_formats(args) -> None:
             )
 
 
+def _parse_settings(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs or []:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise UsageError(f"--set takes key=value, got {pair!r}.")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def _add_simulate(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "simulate", help="run one model's ensemble at one number format (MPI-parallel)",
+        description="Run an ensemble of MODEL at number format NAME and write one CF NetCDF "
+        "file. Under mpiexec/srun the member blocks are spread over the ranks.",
+    )
+    parser.add_argument("model", help="lorenz63 or heat_column")
+    parser.add_argument("--format", required=True, dest="format_name",
+                        help="number format, e.g. float64, e11m10, e5m10-sr")
+    parser.add_argument("--members", type=int, required=True, help="ensemble size")
+    parser.add_argument("--seed", type=int, required=True, help="seed of all random streams")
+    parser.add_argument("--out", required=True, help="NetCDF file to write")
+    parser.add_argument("--ensemble", type=int, default=0,
+                        help="initial-perturbation ensemble: 0 is the reference, 1.. the null")
+    parser.add_argument("--members-per-task", type=int, default=None,
+                        help="members per MPI task (default: all members in one task)")
+    parser.add_argument("--tasks", type=int, default=None,
+                        help="MPI world size this run expects; a different one is an error")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a model parameter, e.g. --set years=10 (repeatable)")
+    parser.set_defaults(run=_run_simulate)
+
+
+def _run_simulate(args) -> None:
+    from pipeline.io.ensemble_file import ensemble_dataset
+    from pipeline.io.netcdf import write_dataset
+    from pipeline.models import ModelParameterError, get_model
+    from pipeline.models.base import parse_overrides
+    from pipeline.models.run import run_block
+    from pipeline.parallel.ensemble import (
+        WorldSizeError, abort_on_error, check_world_size, is_root, run_tasks, split_blocks,
+        world,
+    )
+    from pipeline.precision import NumberFormat
+
+    try:
+        model_class = get_model(args.model)
+        fmt = NumberFormat.parse(args.format_name)
+        config = parse_overrides(model_class.Config, _parse_settings(args.set), args.model)
+    except (ValueError, ModelParameterError) as error:
+        raise UsageError(str(error)) from None
+    for name, value, lowest in (("--members", args.members, 1), ("--seed", args.seed, 0),
+                                ("--ensemble", args.ensemble, 0)):
+        if value < lowest:
+            raise UsageError(f"{name} must be at least {lowest}, got {value}.")
+    per_task = args.members_per_task or args.members
+    if per_task < 1:
+        raise UsageError(f"--members-per-task must be at least 1, got {per_task}.")
+    comm = world()
+    try:
+        check_world_size(comm, args.tasks)
+    except WorldSizeError as error:
+        raise UsageError(str(error)) from None
+    blocks = split_blocks(args.members, per_task)
+    show = progress_printer(f"{args.model} {fmt}", len(blocks)) if is_root(comm) else None
+
+    def task(index):
+        report = (lambda done, total: show(index, done, total)) if show else None
+        return run_block(model_class, config, fmt, args.seed, args.ensemble, index,
+                         blocks[index], progress=report)
+
+    def simulate():
+        results = run_tasks(len(blocks), task, comm)
+        if results is not None:
+            settings = {"model": args.model, "format": fmt.name, "members": args.members,
+                        "seed": args.seed, "ensemble": args.ensemble,
+                        "members_per_task": per_task, "parameters": config.__dict__}
+            write_dataset(ensemble_dataset(model_class, config, fmt, results, settings),
+                          args.out)
+        return 0
+
+    abort_on_error(comm, simulate)
+
+
+def progress_printer(label: str, blocks: int):
+    """A progress line on a terminal (rank 0's own blocks); silent when not a TTY."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(block, done, total):
+        print(f"\r{label}: block {block + 1}/{blocks}, output {done}/{total}", end="",
+              file=sys.stderr, flush=True)
+        if block + 1 == blocks and done == total:
+            print(file=sys.stderr)
+
+    return show
+
+
+def open_outputs(paths: list[str]):
+    """Open NetCDF files lowprec wrote, or say in one sentence which one cannot be read."""
+    import xarray as xr
+
+    datasets = []
+    for path in paths:
+        try:
+            datasets.append(xr.load_dataset(path, decode_times=False))
+        except FileNotFoundError:
+            raise UsageError(f"No such file: {path}.") from None
+        except (OSError, ValueError) as error:
+            raise UsageError(f"Cannot read {path} as NetCDF ({error}).") from None
+    return datasets
+
+
+def _add_analyse(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "analyse", help="Wasserstein distances of each format to float64, with the null",
+        description="Compare each test-format ensemble of MODEL with the float64 reference "
+        "and decide which formats pass (see pipeline/analysis/verdicts.py).",
+    )
+    parser.add_argument("model")
+    parser.add_argument("--reference", required=True, help="float64 ensemble (ensemble 0)")
+    parser.add_argument("--null", nargs="+", required=True,
+                        help="float64 ensembles with other initial perturbations (at least 2)")
+    parser.add_argument("--test", nargs="+", required=True, help="ensembles at test formats")
+    parser.add_argument("--out", required=True, help="NetCDF file to write")
+    parser.set_defaults(run=_run_analyse)
+
+
+def _run_analyse(args) -> None:
+    from pipeline.analysis.compare import compare_ensembles
+    from pipeline.io.netcdf import write_dataset
+
+    if len(args.null) < 2:
+        raise UsageError("--null needs at least two float64 ensembles to estimate the spread.")
+    reference, = open_outputs([args.reference])
+    nulls, tests = open_outputs(args.null), open_outputs(args.test)
+    for path, dataset in zip([args.reference, *args.null, *args.test], [reference, *nulls, *tests]):
+        if dataset.attrs.get("model") != args.model:
+            raise UsageError(f"{path} holds model {dataset.attrs.get('model')!r}, not {args.model!r}.")
+    settings = {"model": args.model, "reference": reference.attrs.get("config_hash"),
+                "null": [n.attrs.get("config_hash") for n in nulls],
+                "test": [t.attrs.get("config_hash") for t in tests]}
+    try:
+        result = compare_ensembles(reference, nulls, tests, args.model, settings)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    write_dataset(result, args.out)
+
+
+def _add_summarise(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "summarise", help="the minimal passing significand bits table (CSV and NetCDF)",
+        description="Collect the analyses of all models into the minimal-bits table.",
+    )
+    parser.add_argument("analyses", nargs="+", help="analysis files from 'lowprec analyse'")
+    parser.add_argument("--csv", required=True, help="CSV file to write")
+    parser.add_argument("--netcdf", required=True, help="NetCDF file to write")
+    parser.set_defaults(run=_run_summarise)
+
+
+def _run_summarise(args) -> None:
+    from pipeline.analysis.summary import minimal_bits_rows, write_minimal_bits
+
+    analyses = open_outputs(args.analyses)
+    rows = minimal_bits_rows(analyses)
+    settings = {"analyses": [a.attrs.get("config_hash") for a in analyses]}
+    write_minimal_bits(rows, args.csv, args.netcdf, settings)
+    for row in rows:
+        bits = row["min_significand_bits"]
+        print(f"{row['model']:12s} {row['variable']:12s} {row['rounding']:10s} "
+              f"{'none passed' if bits is None else bits}")
+
+
+def _add_plots(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "plot-distances", help="PNG of W1 against significand bits with the null band")
+    parser.add_argument("analysis", help="analysis file from 'lowprec analyse'")
+    parser.add_argument("--out", required=True, help="PNG file to write")
+    parser.set_defaults(run=_run_plot_distances)
+    parser = subparsers.add_parser(
+        "plot-profiles", help="PNG of ensemble-mean vertical profiles at the last output")
+    parser.add_argument("files", nargs="+", help="simulation files of one model")
+    parser.add_argument("--variable", required=True, help="variable with a vertical dimension")
+    parser.add_argument("--out", required=True, help="PNG file to write")
+    parser.set_defaults(run=_run_plot_profiles)
+
+
+def _run_plot_distances(args) -> None:
+    from pipeline.analysis.summary import plot_distances
+
+    analysis, = open_outputs([args.analysis])
+    plot_distances(analysis, args.out)
+
+
+def _run_plot_profiles(args) -> None:
+    from pipeline.analysis.summary import plot_profiles
+
+    datasets = open_outputs(args.files)
+    for path, dataset in zip(args.files, datasets):
+        if args.variable not in dataset or dataset[args.variable].ndim < 3:
+            raise UsageError(f"{path} has no variable {args.variable!r} with a vertical dimension.")
+    plot_profiles(datasets, args.variable, args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -54,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lowprec {__version__}")
     subparsers = parser.add_subparsers(title="stages", metavar="STAGE", required=True)
     _add_formats(subparsers)
+    _add_simulate(subparsers)
+    _add_analyse(subparsers)
+    _add_summarise(subparsers)
+    _add_plots(subparsers)
     return parser
 
 

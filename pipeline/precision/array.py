@@ -38,7 +38,7 @@ import numpy as np
 
 from pipeline.precision.formats import NumberFormat
 from pipeline.precision.fused import fused_operation
-from pipeline.precision.rounding import draw_key, round_into
+from pipeline.precision.rounding import draw_key, round_inplace
 
 
 def _round_inplace(values: np.ndarray, fmt: NumberFormat, rng) -> None:
@@ -47,12 +47,15 @@ def _round_inplace(values: np.ndarray, fmt: NumberFormat, rng) -> None:
         return
     key = draw_key(rng) if fmt.stochastic else None
     if values.flags.c_contiguous:
-        flat = values.view(np.float64) if values.ndim else values.reshape(1).view(np.float64)
-        round_into(flat, flat, fmt, key)
+        round_inplace(values.reshape(-1).view(np.float64), fmt, key)
     else:
         contiguous = np.ascontiguousarray(values)
-        round_into(contiguous.view(np.float64), contiguous.view(np.float64), fmt, key)
+        round_inplace(contiguous.reshape(-1).view(np.float64), fmt, key)
         values[...] = contiguous
+
+
+# Below this many elements the fused loop's setup costs more than the pass it saves.
+FUSE_FROM_SIZE = 4096
 
 
 def _is_inexact(value) -> bool:
@@ -135,7 +138,8 @@ class LowPrecisionArray(np.ndarray):
         fmt, rng = result_format(targets or inputs)
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o) for o in out)
-        if method == "__call__" and len(inputs) == 2 and set(kwargs) <= {"out"}:
+        if (method == "__call__" and len(inputs) == 2 and set(kwargs) <= {"out"}
+                and max(getattr(x, "size", 1) for x in inputs) >= FUSE_FROM_SIZE):
             # The basic operations compute and round in one compiled pass (fused.py).
             plain_out = kwargs["out"][0] if out is not None else None
             result = fused_operation(ufunc, *_unwrap(inputs), fmt, rng, out=plain_out)

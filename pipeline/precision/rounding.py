@@ -33,6 +33,7 @@ by LOWPREC_NO_NUMBA=1) and a pure NumPy one.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -50,6 +51,7 @@ MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
 
 
+@functools.lru_cache(maxsize=256)
 def kernel_constants(fmt: NumberFormat) -> tuple[int, int, int, float]:
     """(bits dropped for normal results, biased float64 exponent of the format's emin,
     bit pattern of the largest finite number, subnormal quantum 2**(emin - M))."""
@@ -293,6 +295,18 @@ def round_into(source: np.ndarray, target: np.ndarray, fmt: NumberFormat, key,
         )
     else:
         target_bits[...] = _round_bits_numpy(source_bits, fmt, key)
+
+
+def round_inplace(values: np.ndarray, fmt: NumberFormat, key) -> None:
+    """Round a C-contiguous float64 array in place (the emulated array's hot path)."""
+    bits = values.reshape(-1).view(np.uint64)
+    kernels = numba_kernels()
+    if kernels:
+        _, emin_field, largest_bits, _ = kernel_constants(fmt)
+        kernels[key is not None, True](bits, bits, fmt.significand_bits, emin_field,
+                                       np.uint64(largest_bits), np.uint64(key or 0))
+    else:
+        bits[...] = _round_bits_numpy(bits, fmt, key)
 
 
 def draw_key(rng: np.random.Generator) -> int:

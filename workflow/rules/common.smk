@@ -1,6 +1,72 @@
-# Small path helpers shared by the rule files.
+# Small input/path helpers shared by the rule files.
 
 
-def format_names():
-    """Every number format the config asks for, in config order."""
-    return list(config["formats"])
+wildcard_constraints:
+    model="[a-z0-9_]+",
+    format="(float64|float32|float16|bfloat16|e[0-9]+m[0-9]+)(-sr)?",
+    ensemble="[0-9]+",
+
+
+def model_names():
+    return list(config["models"])
+
+
+def test_formats():
+    """The config's formats under their canonical names (e11m52 is float64, and so on)."""
+    from pipeline.precision import NumberFormat
+
+    return list(dict.fromkeys(str(NumberFormat.parse(name)) for name in config["formats"]))
+
+
+def null_ensembles():
+    return range(1, config["null_ensembles"] + 1)
+
+
+def model_settings(wildcards):
+    """The config subtree one model's simulations use (so they re-run when it changes)."""
+    model = config["models"][wildcards.model]
+    return {"seed": config["seed"], **model}
+
+
+def set_arguments(wildcards):
+    parameters = config["models"][wildcards.model].get("parameters", {})
+    return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
+
+
+def profile_inputs(wildcards):
+    """The reference and every test format of one model, each once."""
+    names = dict.fromkeys(["float64", *test_formats()])
+    return [f"results/{wildcards.model}/{name}.nc" for name in names]
+
+
+def profile_models():
+    return [name for name, model in config["models"].items() if model.get("profile_variable")]
+
+
+def summary_outputs():
+    return (
+        ["results/summary/minimal_bits.csv", "results/summary/minimal_bits.nc"]
+        + [f"results/summary/w1_{model}.png" for model in model_names()]
+        + [f"results/summary/profiles_{model}.png" for model in profile_models()]
+    )
+
+
+def check_model_parameters():
+    """Model parameters are checked by the model itself: one sentence for a bad one."""
+    from pipeline.models import ModelParameterError, get_model
+    from pipeline.models.base import parse_overrides
+
+    for name, model in config["models"].items():
+        parameters = {key: str(value) for key, value in model.get("parameters", {}).items()}
+        try:
+            parse_overrides(get_model(name).Config, parameters, name)
+        except ModelParameterError as error:
+            raise WorkflowError(f"config models.{name}.parameters: {error}")
+        if model["members_per_task"] > model["members"]:
+            raise WorkflowError(
+                f"config models.{name}.members_per_task ({model['members_per_task']}) "
+                f"exceeds members ({model['members']})."
+            )
+
+
+check_model_parameters()

@@ -1,0 +1,138 @@
+"""The headline: minimal passing significand bits per model, variable and rounding mode,
+as CSV and NetCDF, and the plots that show how it was decided."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import xarray as xr
+
+from pipeline.analysis.verdicts import minimal_bits
+from pipeline.io.atomic import atomic_path
+from pipeline.io.netcdf import global_attributes, write_dataset
+
+ROUNDING_MODES = ("nearest", "stochastic")
+CSV_COLUMNS = ("model", "variable", "rounding", "min_significand_bits")
+
+
+def analysis_variables(analysis: xr.Dataset) -> list[str]:
+    return [name.removeprefix("passes_") for name in analysis.data_vars
+            if name.startswith("passes_")]
+
+
+def minimal_bits_rows(analyses: list[xr.Dataset]) -> list[dict]:
+    """One row per model, variable and rounding mode (None where no tested format passed)."""
+    rows = []
+    for analysis in analyses:
+        model = analysis.attrs["model"]
+        rounding = [str(r) for r in analysis["rounding"].values]
+        bits = [int(b) for b in analysis["significand_bits"].values]
+        for variable in analysis_variables(analysis):
+            passes = [bool(p) for p in analysis[f"passes_{variable}"].values]
+            for mode in ROUNDING_MODES:
+                chosen = [i for i, r in enumerate(rounding) if r == mode]
+                rows.append({
+                    "model": model, "variable": variable, "rounding": mode,
+                    "min_significand_bits": minimal_bits([bits[i] for i in chosen],
+                                                         [passes[i] for i in chosen]),
+                })
+    return rows
+
+
+def write_minimal_bits(rows: list[dict], csv_path, netcdf_path, settings: dict) -> None:
+    with atomic_path(csv_path) as temporary, open(temporary, "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "min_significand_bits": "" if row["min_significand_bits"]
+                             is None else row["min_significand_bits"]})
+    index = np.arange(len(rows), dtype=np.int32)
+    dataset = xr.Dataset(
+        {
+            "model": ("row", np.array([r["model"] for r in rows], dtype=object),
+                      {"long_name": "model name"}),
+            "variable": ("row", np.array([r["variable"] for r in rows], dtype=object),
+                         {"long_name": "model variable"}),
+            "rounding": ("row", np.array([r["rounding"] for r in rows], dtype=object),
+                         {"long_name": "rounding mode"}),
+            "min_significand_bits": ("row", np.array(
+                [-1 if r["min_significand_bits"] is None else r["min_significand_bits"]
+                 for r in rows], dtype=np.int32), {
+                "long_name": "fewest significand bits at which every wider tested format passes",
+                "units": "1", "_FillValue": np.int32(-1)}),
+        },
+        coords={"row": ("row", index, {"long_name": "table row", "units": "1"})},
+        attrs=global_attributes("lowprec: minimal passing significand bits", settings),
+    )
+    write_dataset(dataset, netcdf_path)
+
+
+def plot_distances(analysis: xr.Dataset, path) -> None:
+    """W1 score against significand bits, nearest and stochastic, with the null band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    variables = analysis_variables(analysis)
+    figure, axes = plt.subplots(1, len(variables), figsize=(4.2 * len(variables), 3.6),
+                                squeeze=False)
+    bits = np.asarray(analysis["significand_bits"].values)
+    rounding = np.asarray([str(r) for r in analysis["rounding"].values])
+    for axis, variable in zip(axes[0], variables):
+        scores = np.asarray(analysis[f"score_{variable}"].values, dtype=float)
+        null = np.asarray(analysis[f"null_score_{variable}"].values, dtype=float)
+        threshold = float(analysis[f"threshold_{variable}"].values)
+        finite = scores[np.isfinite(scores)]
+        ceiling = max([threshold, *finite]) * 3 if finite.size else threshold * 10
+        axis.axhspan(max(min(null.min(), threshold) / 10, 1e-300), threshold, color="0.85",
+                     label="null: mean + 3 sd")
+        axis.axhline(null.mean(), color="0.5", linestyle=":", linewidth=1, label="null mean")
+        for mode, style in (("nearest", "o-"), ("stochastic", "s--")):
+            chosen = np.flatnonzero(rounding == mode)
+            order = chosen[np.argsort(bits[chosen])]
+            values = np.where(np.isfinite(scores[order]), scores[order], ceiling)
+            axis.plot(bits[order], values, style, label=mode)
+            blown = order[~np.isfinite(scores[order])]
+            if blown.size:
+                axis.plot(bits[blown], np.full(blown.size, ceiling), "rx", label="blew up")
+        axis.set_yscale("log")
+        axis.set_xlabel("significand bits")
+        units = analysis[f"score_{variable}"].attrs.get("units", "")
+        axis.set_ylabel(f"W1 to float64 [{units}]")
+        axis.set_title(f"{analysis.attrs['model']}: {variable}")
+        axis.legend(fontsize="small")
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110)
+    plt.close(figure)
+
+
+def plot_profiles(datasets: list[xr.Dataset], variable: str, path) -> None:
+    """Ensemble-mean profile of ``variable`` at the last output time, one line per format."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(5.5, 5))
+    for dataset in sorted(datasets, key=lambda d: (d.attrs["rounding"],
+                                                   -int(d.attrs["significand_bits"]))):
+        field = dataset[variable]
+        vertical = field.dims[-1]
+        profile = field.isel(time=-1).mean("member")
+        style = "-" if dataset.attrs["rounding"] == "nearest" else "--"
+        axis.plot(profile.values, dataset[vertical].values, style,
+                  label=dataset.attrs["number_format"])
+    last = datasets[0]["time"].values[-1]
+    axis.invert_yaxis()
+    axis.set_xlabel(f"{variable} [{datasets[0][variable].attrs.get('units', '')}]")
+    axis.set_ylabel(f"{vertical} [{datasets[0][vertical].attrs.get('units', '')}]")
+    axis.set_title(f"{datasets[0].attrs['model']}: ensemble mean at the last output,\n"
+                   f"t = {last:g} {datasets[0]['time'].attrs.get('units', '')}", fontsize="small")
+    axis.legend(fontsize="x-small", ncol=2)
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110)
+    plt.close(figure)

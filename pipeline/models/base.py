@@ -1,0 +1,104 @@
+"""What every model shares: its config dataclass with ``--set`` overrides, CF variable
+metadata, and how a member block is run.
+
+A model is a small class with a ``Config`` dataclass, ``variables`` (CF metadata, one table),
+``coordinates(config)`` (extra output coordinates such as depth), ``initial_state(members,
+perturbations)``, ``step(state)`` and ``diagnostics(state)``. It never touches files or MPI.
+States hold one row per ensemble member, so one block of members advances together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from pipeline.precision import NumberFormat
+
+
+class ModelParameterError(ValueError):
+    """A bad ``--set`` key or value: one sentence naming it and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """CF metadata of one output variable (CF-1.10 standard names where one exists)."""
+
+    units: str
+    long_name: str
+    dims: tuple[str, ...]
+    standard_name: str | None = None
+
+
+@dataclass(frozen=True)
+class RunLength:
+    """Time stepping and sampling shared by all models, in the model's time unit."""
+
+    dt: float
+    spinup: float
+    length: float
+    output_interval: float
+
+    def steps(self) -> tuple[int, int, int]:
+        """(spin-up steps, steps after spin-up, steps between outputs)."""
+        per_output = max(1, round(self.output_interval / self.dt))
+        return round(self.spinup / self.dt), round(self.length / self.dt), per_output
+
+
+def parse_overrides(config_class, overrides: dict[str, str] | None, model: str):
+    """Build ``config_class`` from string overrides such as ``{"years": "10"}``.
+
+    Unknown keys and values of the wrong type get one sentence naming them.
+    """
+    known = {field.name: field for field in fields(config_class)}
+    values: dict[str, Any] = {}
+    for key, text in (overrides or {}).items():
+        if key not in known:
+            raise ModelParameterError(
+                f"Unknown parameter {key!r} for model {model}; allowed: {', '.join(sorted(known))}."
+            )
+        default = known[key].default
+        kind = type(default)
+        try:
+            if kind is bool:
+                if str(text).lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                value = str(text).lower() in ("true", "1", "yes")
+            elif kind is int:
+                value = int(text)
+            elif kind is float:
+                value = float(text)
+                if not math.isfinite(value):
+                    raise ValueError
+            else:
+                value = kind(text)
+        except (TypeError, ValueError):
+            raise ModelParameterError(
+                f"Parameter {key!r} of model {model} must be a {kind.__name__}, got {text!r}."
+            ) from None
+        values[key] = value
+    config = config_class(**values)
+    problem = config.check() if hasattr(config, "check") else None
+    if problem:
+        raise ModelParameterError(f"Model {model}: {problem}.")
+    return config
+
+
+def config_attributes(config) -> dict[str, Any]:
+    """Model parameters as NetCDF attributes (``model_<name>``), so a file can rebuild them."""
+    return {f"model_{key}": value for key, value in dataclasses.asdict(config).items()}
+
+
+def to_format(values, fmt: NumberFormat, rng):
+    """Plain float64 values as an array of ``fmt`` (float64 itself stays a plain ndarray)."""
+    if fmt.is_float64:
+        return np.array(values, dtype=np.float64)
+    return fmt.array(values, rng=rng)
+
+
+def is_blown_up(*arrays) -> bool:
+    """True when any value is NaN or infinite: a low-precision blow-up, recorded, not raised."""
+    return any(not np.isfinite(np.asarray(a)).all() for a in arrays)

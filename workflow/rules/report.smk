@@ -1,0 +1,39 @@
+# Plots for people, wrapped in report() for `snakemake --report report.html`.
+
+
+rule plot_distances:
+    input:
+        "results/{model}/analysis.nc",
+    output:
+        report(
+            "results/summary/w1_{model}.png",
+            caption="../report/distances.rst",
+            category="Wasserstein distances",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/plot_distances/{model}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec plot-distances {input} --out {output} > {log} 2>&1"
+
+
+rule plot_profiles:
+    input:
+        profile_inputs,
+    output:
+        report(
+            "results/summary/profiles_{model}.png",
+            caption="../report/profiles.rst",
+            category="Profiles",
+            subcategory="{model}",
+        ),
+    params:
+        variable=lambda wildcards: config["models"][wildcards.model]["profile_variable"],
+    log:
+        "results/logs/plot_profiles/{model}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec plot-profiles {input} --variable {params.variable} --out {output} > {log} 2>&1"

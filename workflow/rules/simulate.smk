@@ -1,0 +1,48 @@
+# Simulation: one MPI job per model and number format (and per null ensemble).
+
+
+rule simulate:
+    output:
+        "results/{model}/{format}.nc",
+    params:
+        settings=model_settings,
+        sets=set_arguments,
+    log:
+        "results/logs/simulate/{model}/{format}.log",
+    benchmark:
+        "results/benchmarks/simulate/{model}/{format}.tsv"
+    resources:
+        tasks=config["mpi_tasks"],
+        mpi="mpiexec",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "{resources.mpi} -n {resources.tasks} lowprec simulate {wildcards.model}"
+        " --format {wildcards.format} --members {params.settings[members]}"
+        " --members-per-task {params.settings[members_per_task]}"
+        " --seed {params.settings[seed]} --tasks {resources.tasks} {params.sets}"
+        " --out {output} > {log} 2>&1"
+
+
+rule simulate_null:
+    output:
+        "results/{model}/null/float64-ensemble{ensemble}.nc",
+    params:
+        settings=model_settings,
+        sets=set_arguments,
+    log:
+        "results/logs/simulate/{model}/null-{ensemble}.log",
+    benchmark:
+        "results/benchmarks/simulate/{model}/null-{ensemble}.tsv"
+    resources:
+        tasks=config["mpi_tasks"],
+        mpi="mpiexec",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "{resources.mpi} -n {resources.tasks} lowprec simulate {wildcards.model}"
+        " --format float64 --ensemble {wildcards.ensemble}"
+        " --members {params.settings[members]}"
+        " --members-per-task {params.settings[members_per_task]}"
+        " --seed {params.settings[seed]} --tasks {resources.tasks} {params.sets}"
+        " --out {output} > {log} 2>&1"
