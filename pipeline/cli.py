@@ -61,7 +61,7 @@ def _add_simulate(subparsers) -> None:
         description="Run an ensemble of MODEL at number format NAME and write one CF NetCDF "
         "file. Under mpiexec/srun the member blocks are spread over the ranks.",
     )
-    parser.add_argument("model", help="lorenz63 or heat_column")
+    parser.add_argument("model", help="lorenz63, heat_column or shallow_water")
     parser.add_argument("--format", required=True, dest="format_name",
                         help="number format, e.g. float64, e11m10, e5m10-sr")
     parser.add_argument("--members", type=int, required=True, help="ensemble size")
@@ -230,6 +230,22 @@ def _add_plots(subparsers) -> None:
     parser.add_argument("--variable", required=True, help="variable with a vertical dimension")
     parser.add_argument("--out", required=True, help="PNG file to write")
     parser.set_defaults(run=_run_plot_profiles)
+    parser = subparsers.add_parser(
+        "plot-maps", help="PNG maps of per-point W1 of a 2-D field, one panel per format")
+    parser.add_argument("analysis", help="analysis file from 'lowprec analyse'")
+    parser.add_argument("--variable", required=True, help="a two-dimensional field, e.g. eta")
+    parser.add_argument("--out", required=True, help="PNG file to write")
+    parser.set_defaults(run=_run_plot_maps)
+
+
+def _run_plot_maps(args) -> None:
+    from pipeline.analysis.summary import plot_maps
+
+    analysis, = open_outputs([args.analysis])
+    name = f"w1_{args.variable}"
+    if name not in analysis or analysis[name].ndim != 3:
+        raise UsageError(f"{args.analysis} has no two-dimensional field {args.variable!r}.")
+    plot_maps(analysis, args.variable, args.out)
 
 
 def _run_plot_distances(args) -> None:

@@ -58,12 +58,14 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
         rows = list(csv.DictReader(stream))
     assert set(rows[0]) == {"model", "variable", "rounding", "min_significand_bits"}
     keys = {(r["model"], r["variable"], r["rounding"]) for r in rows}
-    expected = {(m, v, r) for m, vs in [("lorenz63", "xyz"), ("heat_column", ["temperature"])]
+    expected = {(m, v, r) for m, vs in [("lorenz63", "xyz"), ("heat_column", ["temperature"]),
+                                        ("shallow_water", ["u", "v", "eta", "kinetic_energy"])]
                 for v in vs for r in ("nearest", "stochastic")}
     assert keys == expected
     for row in rows:
         assert row["min_significand_bits"] == "" or 1 <= int(row["min_significand_bits"]) <= 52
-    for name in ("w1_lorenz63.png", "w1_heat_column.png", "profiles_heat_column.png"):
+    for name in ("w1_lorenz63.png", "w1_heat_column.png", "profiles_heat_column.png",
+                 "w1_shallow_water.png", "maps_shallow_water_eta.png"):
         assert (summary / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Simulations ran on 2 ranks as configured, and every file is CF with a format.
     import xarray as xr
@@ -73,3 +75,7 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
     # The column's slow warming stalls under round to nearest at 6 bits: it fails.
     passes = dict(zip(analysis["format"].values, analysis["passes_temperature"].values))
     assert passes["e11m6"] == 0
+    # Shallow water started from its float64 spin-up and ran at float16 widths unharmed.
+    water = xr.open_dataset(tmp_path / "results" / "shallow_water" / "float16.nc")  # e5m10
+    assert water.attrs["model_initial_file"].endswith("results/shallow_water/spinup.nc")
+    assert water.attrs["blown_up_members"] == 0

@@ -136,3 +136,47 @@ def plot_profiles(datasets: list[xr.Dataset], variable: str, path) -> None:
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=110)
     plt.close(figure)
+
+
+def plot_maps(analysis: xr.Dataset, variable: str, path) -> None:
+    """Per-point W1 of a 2-D field, one panel per format, on one logarithmic colour scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    field = analysis[f"w1_{variable}"]
+    bits = np.asarray(analysis["significand_bits"].values)
+    exponents = np.asarray(analysis["exponent_bits"].values)
+    rounding = np.asarray([str(r) for r in analysis["rounding"].values])
+    passes = np.asarray(analysis[f"passes_{variable}"].values)
+    columns = sorted(set(zip(bits.tolist(), exponents.tolist())), reverse=True)
+    modes = [m for m in ROUNDING_MODES if m in rounding]
+    values = np.asarray(field.values, dtype=float)
+    positive = values[np.isfinite(values) & (values > 0)]
+    norm = LogNorm(vmin=positive.min(), vmax=positive.max()) if positive.size else None
+    figure, axes = plt.subplots(len(modes), len(columns), squeeze=False,
+                                figsize=(2.6 * len(columns), 1.9 * len(modes) + 0.8))
+    image = None
+    for row, mode in enumerate(modes):
+        for column, (width, exponent) in enumerate(columns):
+            axis = axes[row][column]
+            axis.set_xticks([])
+            axis.set_yticks([])
+            chosen = np.flatnonzero((rounding == mode) & (bits == width) & (exponents == exponent))
+            if not chosen.size:
+                axis.set_axis_off()
+                continue
+            index = chosen[0]
+            panel = np.where(values[index] > 0, values[index], np.nan)
+            image = axis.pcolormesh(panel, norm=norm, cmap="viridis")
+            verdict = "pass" if passes[index] else "fail"
+            axis.set_title(f"{analysis['format'].values[index]} ({verdict})", fontsize="small")
+    if image is not None:
+        units = field.attrs.get("units", "")
+        figure.colorbar(image, ax=axes, shrink=0.8, label=f"W1 of {variable} [{units}]")
+    figure.suptitle(f"{analysis.attrs['model']}: W1 of {variable} to float64 at every grid point")
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100)
+    plt.close(figure)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.precision.formats import NumberFormat
-from pipeline.precision.fused import fused_operation
+from pipeline.precision.fused import fused_flat, fused_operation
 from pipeline.precision.rounding import draw_key, round_inplace
 
 
@@ -55,13 +55,23 @@ def _round_inplace(values: np.ndarray, fmt: NumberFormat, rng) -> None:
 
 
 # Below this many elements the fused loop's setup costs more than the pass it saves.
-FUSE_FROM_SIZE = 4096
+FUSE_FROM_SIZE = 65536
 
 
 def _is_inexact(value) -> bool:
     return isinstance(value, (np.ndarray, np.generic, float, complex)) and np.issubdtype(
         np.asarray(value).dtype, np.inexact
     )
+
+
+def _all_within(values, fmt) -> bool:
+    """True when ``values`` (an array or a sequence of them) are all emulated arrays whose
+    formats ``fmt`` contains."""
+    if isinstance(values, LowPrecisionArray):
+        return fmt.contains(values.format)
+    if isinstance(values, (list, tuple)) and values:
+        return all(_all_within(v, fmt) for v in values)
+    return False
 
 
 def _unwrap(value):
@@ -80,25 +90,33 @@ def _collect(values, found: list) -> None:
             _collect(value, found)
 
 
+def _promote(a: LowPrecisionArray, b: LowPrecisionArray) -> LowPrecisionArray:
+    """The operand whose format holds the other's (see the module doc), else TypeError."""
+    if (a.format.exponent_bits, a.format.significand_bits) == (
+            b.format.exponent_bits, b.format.significand_bits) or a.format.contains(b.format):
+        return a
+    if b.format.contains(a.format):
+        return b
+    raise TypeError(
+        f"Cannot combine {a.format} and {b.format} arrays: neither format contains the other; "
+        "convert one explicitly with NumberFormat.array(...)."
+    )
+
+
 def result_format(operands) -> tuple[NumberFormat, np.random.Generator | None]:
     """The format (and stream) of a result from its emulated operands; see the module doc."""
     emulated: list[LowPrecisionArray] = []
     _collect(operands, emulated)
     chosen = emulated[0]
     for other in emulated[1:]:
-        a, b = chosen.format, other.format
-        if (a.exponent_bits, a.significand_bits) == (b.exponent_bits, b.significand_bits):
-            continue
-        if a.contains(b):
-            continue
-        if b.contains(a):
-            chosen = other
-            continue
-        raise TypeError(
-            f"Cannot combine {a} and {b} arrays: neither format contains the other; "
-            "convert one explicitly with NumberFormat.array(...)."
-        )
+        chosen = _promote(chosen, other)
     return chosen.format, chosen.rng
+
+
+# Functions that only rearrange the numbers of their first argument.
+VALUE_MOVING = {np.roll, np.concatenate, np.stack, np.flip, np.transpose, np.moveaxis,
+                np.swapaxes, np.reshape, np.copy, np.take, np.repeat, np.tile, np.hstack,
+                np.vstack, np.ravel, np.squeeze, np.expand_dims, np.diagonal}
 
 
 class LowPrecisionArray(np.ndarray):
@@ -134,6 +152,42 @@ class LowPrecisionArray(np.ndarray):
         self.rng = getattr(obj, "rng", None)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if method == "__call__" and out is None and not kwargs:
+            return self._call_ufunc(ufunc, inputs)
+        return self._general_ufunc(ufunc, method, inputs, out, kwargs)
+
+    def _call_ufunc(self, ufunc, inputs):
+        """The hot path: ``ufunc(*inputs)`` with no ``out``, rounded once."""
+        arguments = []
+        chosen = None
+        for x in inputs:
+            if type(x) is LowPrecisionArray:
+                if chosen is None or (x.format != chosen.format
+                                      and not chosen.format.contains(x.format)):
+                    chosen = x if chosen is None else _promote(chosen, x)
+                arguments.append(x.view(np.ndarray))
+            else:
+                arguments.append(x)
+        fmt, rng = chosen.format, chosen.rng
+        if len(arguments) == 2:
+            result = fused_flat(ufunc, arguments[0], arguments[1], fmt, rng)
+            if result is not None:
+                return self._wrap(result, fmt, rng)
+        if len(arguments) == 2 and max(getattr(x, "size", 1) for x in arguments) >= FUSE_FROM_SIZE:
+            result = fused_operation(ufunc, arguments[0], arguments[1], fmt, rng)
+            if result is not None:
+                return self._wrap(result, fmt, rng)
+        result = ufunc(*arguments)
+        if type(result) is tuple:
+            return tuple(self._rounded(r, fmt, rng) for r in result)
+        if type(result) is np.ndarray and result.dtype.kind in "fc":
+            if result.dtype.itemsize not in (8, 16):
+                result = result.astype(np.result_type(result, np.float64))
+            _round_inplace(result, fmt, rng)
+            return self._wrap(result, fmt, rng)
+        return self._rounded(result, fmt, rng)
+
+    def _general_ufunc(self, ufunc, method, inputs, out, kwargs):
         targets = [o for o in (out or ()) if isinstance(o, LowPrecisionArray)]
         fmt, rng = result_format(targets or inputs)
         if out is not None:
@@ -165,8 +219,24 @@ class LowPrecisionArray(np.ndarray):
         return self._rounded(result, fmt, rng)
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in VALUE_MOVING:
+            moved = args[0]
+            if type(moved) in (tuple, list) and moved and all(
+                    type(x) is LowPrecisionArray and x.format == self.format for x in moved):
+                plain = type(moved)(x.view(np.ndarray) for x in moved)
+            elif type(moved) is LowPrecisionArray and moved.format == self.format:
+                plain = moved.view(np.ndarray)
+            else:
+                plain = None
+            if plain is not None:
+                # Only moves numbers already in the format: no rounding pass needed.
+                result = func(plain, *args[1:], **kwargs)
+                return self._wrap(result, self.format, self.rng) if type(result) is np.ndarray else result
         fmt, rng = result_format(list(args) + list(kwargs.values()))
         result = func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
+        if func in VALUE_MOVING and _all_within(args[0], fmt):
+            # Moves numbers of formats that ``fmt`` contains: no rounding pass needed.
+            return self._wrap(result, fmt, rng) if isinstance(result, np.ndarray) else result
         if isinstance(result, tuple):
             rounded = [self._rounded(r, fmt, rng, fresh=False) for r in result]
             return type(result)(*rounded) if hasattr(result, "_fields") else tuple(rounded)

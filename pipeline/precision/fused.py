@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from pipeline.precision.formats import NumberFormat
-from pipeline.precision.rounding import draw_key, kernel_constants, numba_kernels
+from pipeline.precision.rounding import _kernel_arguments, draw_key, kernel_constants, numba_kernels
 
 OPERATIONS = {
     np.add: operator.add,
@@ -107,7 +107,50 @@ def _make_fused_kernels():
 
         return fused
 
-    return {
+    def make_flat(operation, stochastic, left_scalar, right_scalar):
+        @numba.njit(nogil=True, cache=True, error_model="numpy")
+        def fused_flat(a, b, out, significand_bits, emin_field, largest_bits, key):
+            one = np.uint64(1)
+            zero = np.uint64(0)
+            dropped_bits = 52 - significand_bits
+            shift = np.uint64(dropped_bits)
+            top_shift = np.uint64(63 - dropped_bits)
+            mask = (one << shift) - one
+            half_below = ((one << shift) >> one) - one if dropped_bits > 0 else zero
+            lsb = one if dropped_bits > 0 else zero
+            lowest = np.uint64(emin_field) << np.uint64(52)
+            rare = 0
+            for k in range(out.size):
+                left = a[0] if left_scalar else a[k]
+                right = b[0] if right_scalar else b[k]
+                value, normal = normal_path(
+                    float_bits(operation(left, right)), k, stochastic, key, shift, top_shift,
+                    mask, half_below, lsb, lowest, largest_bits,
+                )
+                out[k] = bits_float(value)
+                rare += not normal
+            if rare:
+                for k in range(out.size):
+                    bits = float_bits(out[k])
+                    magnitude = bits & np.uint64(0x7FFFFFFFFFFFFFFF)
+                    if (magnitude < lowest and magnitude != 0) or magnitude >= np.uint64(
+                        0x7FF0000000000000
+                    ):
+                        u = splitmix64(key, k) if stochastic else zero
+                        out[k] = bits_float(
+                            rare_case(bits, significand_bits, emin_field, stochastic, u))
+
+        return fused_flat
+
+    flat = {
+        (ufunc, stochastic, left_scalar, right_scalar): make_flat(
+            python_operation, stochastic, left_scalar, right_scalar)
+        for ufunc, python_operation in OPERATIONS.items()
+        for stochastic in (False, True)
+        for left_scalar in (False, True)
+        for right_scalar in (False, True)
+    }
+    return flat, {
         (ufunc, stochastic, left_scalar, right_scalar): make(
             python_operation, stochastic, left_scalar, right_scalar)
         for ufunc, python_operation in OPERATIONS.items()
@@ -117,12 +160,48 @@ def _make_fused_kernels():
     }
 
 
-def fused_kernels():
-    """The compiled kernels, or False when numba is unavailable or disabled."""
+def fused_kernels(flat: bool = False):
+    """The compiled kernels (strided, or ``flat`` for contiguous operands), or False when
+    numba is unavailable or disabled."""
     global _FUSED
     if _FUSED is None:
         _FUSED = _make_fused_kernels() if numba_kernels() else False
-    return _FUSED
+    if not _FUSED:
+        return False
+    return _FUSED[0] if flat else _FUSED[1]
+
+
+def _flat_operand(x):
+    """(1-D float64 array, is_scalar) for a contiguous array or a Python/NumPy float."""
+    if type(x) is float:
+        return np.full(1, x), True
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.flags.c_contiguous:
+        if x.size == 1:
+            return x.reshape(1), True
+        return x.reshape(-1), False
+    return None, False
+
+
+def fused_flat(ufunc, left, right, fmt: NumberFormat, rng):
+    """The common case of `fused_operation` with little Python overhead: C-contiguous
+    operands of one shape (or a scalar), no ``out``. None when it does not apply."""
+    if ufunc not in OPERATIONS or fmt.is_float64:
+        return None
+    a, left_scalar = _flat_operand(left)
+    b, right_scalar = _flat_operand(right)
+    if a is None or b is None or (left_scalar and right_scalar):
+        return None
+    shape = right.shape if left_scalar else left.shape
+    if not (left_scalar or right_scalar) and left.shape != right.shape:
+        return None
+    kernels = fused_kernels(flat=True)
+    if not kernels:
+        return None
+    out = np.empty(shape, dtype=np.float64)
+    key = draw_key(rng) if fmt.stochastic else None
+    kernels[ufunc, key is not None, left_scalar, right_scalar](
+        a, b, out.reshape(-1), *_kernel_arguments(fmt), np.uint64(0 if key is None else key))
+    return out
 
 
 def _operand(array: np.ndarray, shape: tuple, writeable: bool = False):

@@ -297,14 +297,19 @@ def round_into(source: np.ndarray, target: np.ndarray, fmt: NumberFormat, key,
         target_bits[...] = _round_bits_numpy(source_bits, fmt, key)
 
 
+@functools.lru_cache(maxsize=256)
+def _kernel_arguments(fmt: NumberFormat) -> tuple:
+    _, emin_field, largest_bits, _ = kernel_constants(fmt)
+    return fmt.significand_bits, emin_field, np.uint64(largest_bits)
+
+
 def round_inplace(values: np.ndarray, fmt: NumberFormat, key) -> None:
     """Round a C-contiguous float64 array in place (the emulated array's hot path)."""
     bits = values.reshape(-1).view(np.uint64)
-    kernels = numba_kernels()
+    kernels = _NUMBA if _NUMBA is not None else numba_kernels()
     if kernels:
-        _, emin_field, largest_bits, _ = kernel_constants(fmt)
-        kernels[key is not None, True](bits, bits, fmt.significand_bits, emin_field,
-                                       np.uint64(largest_bits), np.uint64(key or 0))
+        kernels = kernels[0] if isinstance(kernels, tuple) else kernels
+        kernels[key is not None, True](bits, bits, *_kernel_arguments(fmt), np.uint64(key or 0))
     else:
         bits[...] = _round_bits_numpy(bits, fmt, key)
 

@@ -209,3 +209,21 @@ def test_fused_operations_on_special_values_strides_and_broadcasts(monkeypatch, 
     monkeypatch.setattr(fused, "_FUSED", False)
     for fast, reference in zip(compiled, compute()):
         assert np.array_equal(fast, reference)
+
+
+def test_value_moving_functions_keep_values_and_format_without_drawing_random_bits():
+    fmt = NumberFormat.parse("e5m6-sr")
+    x = fmt.array(np.linspace(0, 1, 12).reshape(3, 4), seed=1)
+    def position(rng):
+        state = rng.bit_generator.state
+        return state["state"]["counter"].tolist(), state["buffer_pos"]
+
+    before = position(x.rng)
+    for moved, plain in [(np.roll(x, 1, axis=-1), np.roll(np.asarray(x), 1, axis=-1)),
+                         (np.concatenate([x, x]), np.concatenate([np.asarray(x)] * 2)),
+                         (np.transpose(x), np.asarray(x).T)]:
+        assert isinstance(moved, LowPrecisionArray) and moved.format == fmt
+        assert np.array_equal(np.asarray(moved), plain)
+    assert position(x.rng) == before
+    mixed = np.concatenate([x, np.full((1, 4), 0.1)])  # a plain operand is rounded
+    assert np.array_equal(np.asarray(mixed), np.asarray(round(mixed, "e5m6")))

@@ -5,7 +5,9 @@ rule analyse:
     input:
         reference="results/{model}/float64.nc",
         null=expand("results/{{model}}/null/float64-ensemble{ensemble}.nc", ensemble=null_ensembles()),
-        test=expand("results/{{model}}/{format}.nc", format=test_formats()),
+        test=lambda wildcards: expand(
+            "results/{model}/{format}.nc", model=wildcards.model, format=test_formats(wildcards.model)
+        ),
     output:
         "results/{model}/analysis.nc",
     log:

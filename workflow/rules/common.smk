@@ -11,11 +11,12 @@ def model_names():
     return list(config["models"])
 
 
-def test_formats():
-    """The config's formats under their canonical names (e11m52 is float64, and so on)."""
+def test_formats(model):
+    """A model's formats (its own list, else the global one) under their canonical names."""
     from pipeline.precision import NumberFormat
 
-    return list(dict.fromkeys(str(NumberFormat.parse(name)) for name in config["formats"]))
+    names = config["models"][model].get("formats", config["formats"])
+    return list(dict.fromkeys(str(NumberFormat.parse(name)) for name in names))
 
 
 def null_ensembles():
@@ -28,14 +29,35 @@ def model_settings(wildcards):
     return {"seed": config["seed"], **model}
 
 
-def set_arguments(wildcards):
-    parameters = config["models"][wildcards.model].get("parameters", {})
+def set_arguments(wildcards, input=None):
+    parameters = dict(config["models"][wildcards.model].get("parameters", {}))
+    if input is not None and getattr(input, "spinup", None):
+        parameters["initial_file"] = input.spinup
     return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
+
+
+def spinup_input(wildcards):
+    """The float64 spin-up run whose last state starts every run of a model, if configured."""
+    if "spinup" in config["models"][wildcards.model]:
+        return {"spinup": f"results/{wildcards.model}/spinup.nc"}
+    return {}
+
+
+def spinup_arguments(wildcards):
+    model = config["models"][wildcards.model]
+    parameters = {**model.get("parameters", {}), **model["spinup"]}
+    return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
+
+
+def map_outputs():
+    return [f"results/summary/maps_{model}_{variable}.png"
+            for model, settings in config["models"].items()
+            for variable in settings.get("map_variables", [])]
 
 
 def profile_inputs(wildcards):
     """The reference and every test format of one model, each once."""
-    names = dict.fromkeys(["float64", *test_formats()])
+    names = dict.fromkeys(["float64", *test_formats(wildcards.model)])
     return [f"results/{wildcards.model}/{name}.nc" for name in names]
 
 
@@ -48,6 +70,7 @@ def summary_outputs():
         ["results/summary/minimal_bits.csv", "results/summary/minimal_bits.nc"]
         + [f"results/summary/w1_{model}.png" for model in model_names()]
         + [f"results/summary/profiles_{model}.png" for model in profile_models()]
+        + map_outputs()
     )
 
 
@@ -58,8 +81,10 @@ def check_model_parameters():
 
     for name, model in config["models"].items():
         parameters = {key: str(value) for key, value in model.get("parameters", {}).items()}
+        spinup = {key: str(value) for key, value in model.get("spinup", {}).items()}
         try:
             parse_overrides(get_model(name).Config, parameters, name)
+            parse_overrides(get_model(name).Config, {**parameters, **spinup}, name)
         except ModelParameterError as error:
             raise WorkflowError(f"config models.{name}.parameters: {error}")
         if model["members_per_task"] > model["members"]:

@@ -37,3 +37,21 @@ rule plot_profiles:
         "../../envs/pipeline.yaml"
     shell:
         "lowprec plot-profiles {input} --variable {params.variable} --out {output} > {log} 2>&1"
+
+
+rule plot_maps:
+    input:
+        "results/{model}/analysis.nc",
+    output:
+        report(
+            "results/summary/maps_{model}_{variable}.png",
+            caption="../report/maps.rst",
+            category="Maps of W1",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/plot_maps/{model}_{variable}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec plot-maps {input} --variable {wildcards.variable} --out {output} > {log} 2>&1"

@@ -1,12 +1,29 @@
 # Simulation: one MPI job per model and number format (and per null ensemble).
 
 
+rule spinup:
+    output:
+        "results/{model}/spinup.nc",
+    params:
+        settings=model_settings,
+        sets=spinup_arguments,
+    log:
+        "results/logs/simulate/{model}/spinup.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec simulate {wildcards.model} --format float64 --members 1"
+        " --seed {params.settings[seed]} {params.sets} --out {output} > {log} 2>&1"
+
+
 rule simulate:
+    input:
+        unpack(spinup_input),
     output:
         "results/{model}/{format}.nc",
     params:
         settings=model_settings,
-        sets=set_arguments,
+        sets=lambda wildcards, input: set_arguments(wildcards, input),
     log:
         "results/logs/simulate/{model}/{format}.log",
     benchmark:
@@ -25,11 +42,13 @@ rule simulate:
 
 
 rule simulate_null:
+    input:
+        unpack(spinup_input),
     output:
         "results/{model}/null/float64-ensemble{ensemble}.nc",
     params:
         settings=model_settings,
-        sets=set_arguments,
+        sets=lambda wildcards, input: set_arguments(wildcards, input),
     log:
         "results/logs/simulate/{model}/null-{ensemble}.log",
     benchmark:
