@@ -265,6 +265,58 @@ def _run_plot_profiles(args) -> None:
     plot_profiles(datasets, args.variable, args.out)
 
 
+BOUND_PROBLEMS = ("theta", "kissing-lp")
+SOLVERS = ("CLARABEL", "SCS")
+
+
+def _add_bound(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bound", help="solve one LP/SDP bound formulation and certify it exactly",
+        description="Solve one bound formulation through cvxpy and check its certificate in "
+        "exact rational arithmetic. theta: Lovász theta of --graph; kissing-lp: Delsarte's "
+        "LP bound for the kissing number in --dimension at --degree.",
+    )
+    parser.add_argument("problem", help=f"one of: {', '.join(BOUND_PROBLEMS)}")
+    parser.add_argument("--dimension", type=int, default=3)
+    parser.add_argument("--degree", type=int, default=10)
+    parser.add_argument("--graph", default="C5", help="C5, C7 or petersen (for theta)")
+    parser.add_argument("--solver", default="CLARABEL", help=f"one of: {', '.join(SOLVERS)}")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=_run_bound)
+
+
+def _run_bound(args) -> None:
+    import json
+
+    from pipeline.bounds.delsarte import delsarte_bound
+    from pipeline.bounds.graphs import named_graph
+    from pipeline.bounds.theta import lovasz_theta
+
+    if args.problem not in BOUND_PROBLEMS:
+        raise UsageError(f"Unknown bound problem {args.problem!r}; choose one of: "
+                         f"{', '.join(BOUND_PROBLEMS)}.")
+    solver = args.solver.upper()
+    if solver not in SOLVERS:
+        raise UsageError(f"Unknown solver {args.solver!r}; choose one of: {', '.join(SOLVERS)}.")
+    try:
+        if args.problem == "theta":
+            result = lovasz_theta(*named_graph(args.graph), solver=solver)
+            settings = {"graph": args.graph}
+        else:
+            result = delsarte_bound(args.dimension, args.degree, 0.5, solver=solver)
+            settings = {"dimension": args.dimension, "degree": args.degree}
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    record = {"problem": args.problem, **settings, "solver": solver, "value": result.value,
+              "certified": result.certified, "status": result.status,
+              "seconds": round(result.seconds, 4)}
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(f"{args.problem} {settings}: value {result.value}, certified {result.certified} "
+              f"({result.status}, {result.seconds:.2f} s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -278,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analyse(subparsers)
     _add_summarise(subparsers)
     _add_plots(subparsers)
+    _add_bound(subparsers)
     return parser
 
 
