@@ -36,6 +36,7 @@ def _make_fused_kernels():
 
     parts = numba_kernels(parts=True)
     normal_path, rare_case, splitmix64 = parts["normal_path"], parts["rare_case"], parts["splitmix64"]
+    constants, finish_rare = parts["constants"], parts["finish_rare"]
 
     @intrinsic
     def float_bits(typingctx, value):
@@ -59,15 +60,9 @@ def _make_fused_kernels():
         @numba.njit(nogil=True, cache=True, error_model="numpy")
         def fused(a, a_strides, b, b_strides, out, out_strides, shape, significand_bits,
                   emin_field, largest_bits, key):
-            one = np.uint64(1)
+            shift, top_shift, mask, half_below, lsb, lowest = constants(
+                significand_bits, emin_field)
             zero = np.uint64(0)
-            dropped_bits = 52 - significand_bits
-            shift = np.uint64(dropped_bits)
-            top_shift = np.uint64(63 - dropped_bits)
-            mask = (one << shift) - one
-            half_below = ((one << shift) >> one) - one if dropped_bits > 0 else zero
-            lsb = one if dropped_bits > 0 else zero
-            lowest = np.uint64(emin_field) << np.uint64(52)
             n0, n1, n2 = shape[0], shape[1], shape[2]
             rare = 0
             for i in range(n0):
@@ -110,15 +105,9 @@ def _make_fused_kernels():
     def make_flat(operation, stochastic, left_scalar, right_scalar):
         @numba.njit(nogil=True, cache=True, error_model="numpy")
         def fused_flat(a, b, out, significand_bits, emin_field, largest_bits, key):
-            one = np.uint64(1)
+            shift, top_shift, mask, half_below, lsb, lowest = constants(
+                significand_bits, emin_field)
             zero = np.uint64(0)
-            dropped_bits = 52 - significand_bits
-            shift = np.uint64(dropped_bits)
-            top_shift = np.uint64(63 - dropped_bits)
-            mask = (one << shift) - one
-            half_below = ((one << shift) >> one) - one if dropped_bits > 0 else zero
-            lsb = one if dropped_bits > 0 else zero
-            lowest = np.uint64(emin_field) << np.uint64(52)
             rare = 0
             for k in range(out.size):
                 left = a[0] if left_scalar else a[k]
@@ -130,15 +119,7 @@ def _make_fused_kernels():
                 out[k] = bits_float(value)
                 rare += not normal
             if rare:
-                for k in range(out.size):
-                    bits = float_bits(out[k])
-                    magnitude = bits & np.uint64(0x7FFFFFFFFFFFFFFF)
-                    if (magnitude < lowest and magnitude != 0) or magnitude >= np.uint64(
-                        0x7FF0000000000000
-                    ):
-                        u = splitmix64(key, k) if stochastic else zero
-                        out[k] = bits_float(
-                            rare_case(bits, significand_bits, emin_field, stochastic, u))
+                finish_rare(out.view(np.uint64), significand_bits, emin_field, stochastic, key)
 
         return fused_flat
 

@@ -190,6 +190,21 @@ def _make_numba_kernels():
         return sign | (np.uint64(exponent) << np.uint64(52)) | fraction
 
     @numba.njit(cache=True, nogil=True, inline="always")
+    def constants(significand_bits, emin_field):
+        """(k, 63 - k, dropped-bit mask, half a unit less one, lsb mask, smallest normal
+        pattern) for dropping k = 52 - M bits."""
+        one = np.uint64(1)
+        zero = np.uint64(0)
+        dropped_bits = 52 - significand_bits
+        shift = np.uint64(dropped_bits)
+        top_shift = np.uint64(63 - dropped_bits)
+        mask = (one << shift) - one
+        half_below = ((one << shift) >> one) - one if dropped_bits > 0 else zero
+        lsb = one if dropped_bits > 0 else zero
+        lowest = np.uint64(emin_field) << np.uint64(52)
+        return shift, top_shift, mask, half_below, lsb, lowest
+
+    @numba.njit(cache=True, nogil=True, inline="always")
     def normal_path(b, i, stochastic, key, shift, top_shift, mask, half_below, lsb, lowest,
                     largest_bits):
         """Rounded pattern of b, and whether the result is normal (else b comes back).
@@ -225,15 +240,8 @@ def _make_numba_kernels():
     def make(stochastic, in_place):
         @numba.njit(cache=True, nogil=True)
         def round_bits(source, target, significand_bits, emin_field, largest_bits, key):
-            one = np.uint64(1)
-            zero = np.uint64(0)
-            dropped_bits = 52 - significand_bits
-            shift = np.uint64(dropped_bits)
-            top_shift = np.uint64(63 - dropped_bits)
-            mask = (one << shift) - one
-            half_below = ((one << shift) >> one) - one if dropped_bits > 0 else zero
-            lsb = one if dropped_bits > 0 else zero
-            lowest = np.uint64(emin_field) << np.uint64(52)
+            shift, top_shift, mask, half_below, lsb, lowest = constants(
+                significand_bits, emin_field)
             rare = 0
             # In place, one array is read and written: LLVM's alias check between two
             # arrays would otherwise see the overlap and fall back to a scalar loop.
@@ -251,7 +259,8 @@ def _make_numba_kernels():
         return round_bits
 
     kernels = {(sr, in_place): make(sr, in_place) for sr in (False, True) for in_place in (False, True)}
-    parts = {"normal_path": normal_path, "rare_case": rare_case, "splitmix64": splitmix64}
+    parts = {"normal_path": normal_path, "rare_case": rare_case, "splitmix64": splitmix64,
+             "constants": constants, "finish_rare": finish_rare}
     return kernels, parts
 
 
