@@ -7,7 +7,9 @@ traceback means a bug in lowprec.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from pathlib import Path
 
 from pipeline import __version__
 
@@ -75,6 +77,9 @@ def _add_simulate(subparsers) -> None:
                         help="MPI world size this run expects; a different one is an error")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model parameter, e.g. --set years=10 (repeatable)")
+    parser.add_argument("--checkpoint-every", type=int, default=0, metavar="OUTPUTS",
+                        help="save each block every OUTPUTS outputs in OUT.checkpoint/ and "
+                        "resume from there when run again (0: never)")
     parser.set_defaults(run=_run_simulate)
 
 
@@ -97,7 +102,8 @@ def _run_simulate(args) -> None:
     except (ValueError, ModelParameterError) as error:
         raise UsageError(str(error)) from None
     for name, value, lowest in (("--members", args.members, 1), ("--seed", args.seed, 0),
-                                ("--ensemble", args.ensemble, 0)):
+                                ("--ensemble", args.ensemble, 0),
+                                ("--checkpoint-every", args.checkpoint_every, 0)):
         if value < lowest:
             raise UsageError(f"{name} must be at least {lowest}, got {value}.")
     per_task = args.members_per_task or args.members
@@ -111,10 +117,14 @@ def _run_simulate(args) -> None:
     blocks = split_blocks(args.members, per_task)
     show = progress_printer(f"{args.model} {fmt}", len(blocks)) if is_root(comm) else None
 
+    checkpoints = Path(f"{args.out}.checkpoint")
+
     def task(index):
         report = (lambda done, total: show(index, done, total)) if show else None
         return run_block(model_class, config, fmt, args.seed, args.ensemble, index,
-                         blocks[index], progress=report)
+                         blocks[index], progress=report,
+                         checkpoint=checkpoints / f"block-{index}.pkl",
+                         checkpoint_every=args.checkpoint_every)
 
     def simulate():
         results = run_tasks(len(blocks), task, comm)
@@ -124,6 +134,7 @@ def _run_simulate(args) -> None:
                         "members_per_task": per_task, "parameters": config.__dict__}
             write_dataset(ensemble_dataset(model_class, config, fmt, results, settings),
                           args.out)
+            shutil.rmtree(checkpoints, ignore_errors=True)  # the file is complete now
         return 0
 
     abort_on_error(comm, simulate)

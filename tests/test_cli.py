@@ -37,3 +37,10 @@ def test_analyse_refuses_a_missing_file_in_one_sentence(tmp_path, run_tool):
                       "--null", tmp_path / "a.nc", tmp_path / "b.nc", "--test", tmp_path / "c.nc",
                       "--out", tmp_path / "x.nc", check=False)
     assert result.returncode == 2 and "No such file" in result.stderr
+
+
+def test_simulate_with_checkpoints_removes_them_once_the_file_is_written(tmp_path, run_tool):
+    out = tmp_path / "col.nc"
+    run_tool("lowprec", "simulate", "heat_column", "--format", "e11m10-sr", "--members", "2",
+             "--seed", "1", "--set", "years=0.2", "--checkpoint-every", "2", "--out", out)
+    assert out.exists() and not (tmp_path / "col.nc.checkpoint").exists()

@@ -10,12 +10,15 @@ the reference only in those perturbations (the null of `pipeline.analysis`).
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from pipeline.io.atomic import atomic_path
 from pipeline.models.base import to_format
-from pipeline.precision import NumberFormat, stream_generator
+from pipeline.precision import LowPrecisionArray, NumberFormat, stream_generator
 
 
 @dataclass
@@ -29,26 +32,56 @@ class BlockResult:
 
 
 def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
-              block: int, members: list[int], progress=None) -> BlockResult:
+              block: int, members: list[int], progress=None, checkpoint=None,
+              checkpoint_every: int = 0) -> BlockResult:
     """Integrate ``members`` through spin-up and the run, sampling every output interval.
 
     A blow-up (NaN or infinity) is a result: the member's remaining snapshots are NaN and its
     ``blowup_time`` records the first output time at which it was seen (NaN if never).
+
+    With a ``checkpoint`` path and ``checkpoint_every`` > 0, the block saves its state, its
+    stochastic stream's position and its snapshots so far after spin-up and every
+    ``checkpoint_every`` outputs; a later call with the same identity resumes there and
+    gives bit-for-bit the result of an uninterrupted run.
     """
     model = model_class(config, fmt)
     rng = stream_generator(seed, model.name, fmt.name, ensemble, block) if fmt.stochastic else None
-    perturbation_rngs = [stream_generator(seed, model.name, "perturbation", ensemble, m)
-                         for m in members]
-    state = tuple(to_format(values, fmt, rng) for values in model.initial_state(perturbation_rngs))
     spinup_steps, run_steps, per_output = config.run_length().steps()
     outputs = run_steps // per_output
     times = (np.arange(1, outputs + 1) * per_output) * config.run_length().dt
-    blowup_time = np.full(len(members), np.nan)
+    identity = {"model": model.name, "format": fmt.name, "seed": seed, "ensemble": ensemble,
+                "block": block, "members": list(members), "config": repr(config)}
+    saved = load_checkpoint(checkpoint, identity)
+    if saved is None:
+        perturbation_rngs = [stream_generator(seed, model.name, "perturbation", ensemble, m)
+                             for m in members]
+        state = tuple(to_format(values, fmt, rng)
+                      for values in model.initial_state(perturbation_rngs))
+        snapshots, blowup_time, done, spun_up = [], np.full(len(members), np.nan), 0, False
+    else:
+        if rng is not None:
+            rng.bit_generator.state = saved["rng"]
+        state = tuple(restore_format(values, fmt, rng) for values in saved["state"])
+        snapshots, blowup_time = saved["snapshots"], saved["blowup_time"]
+        done, spun_up = saved["done"], True
+
+    def save(done):
+        if checkpoint is not None and checkpoint_every > 0:
+            save_checkpoint(checkpoint, {
+                **identity, "rng": None if rng is None else rng.bit_generator.state,
+                "state": [np.array(a, dtype=np.float64) for a in state],
+                "snapshots": snapshots, "blowup_time": blowup_time, "done": done})
+
     with np.errstate(all="ignore"):  # overflow in low precision is recorded, not raised
-        for step in range(spinup_steps):
-            state = model.step(state)
-        snapshots = []
-        for index in range(outputs):
+        if not spun_up:
+            for _ in range(spinup_steps):
+                state = model.step(state)
+            save(0)
+        for index in range(done, outputs):
+            if (~np.isnan(blowup_time)).all():
+                # Every member has blown up: the rest of the run is NaN, no need to integrate.
+                snapshots.append({k: np.full_like(v, np.nan) for k, v in snapshots[-1].items()})
+                continue
             for _ in range(per_output):
                 state = model.step(state)
             snapshot = model.snapshot(state)
@@ -60,14 +93,36 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
             for values in snapshot.values():
                 values[~np.isnan(blowup_time)] = np.nan
             snapshots.append(snapshot)
+            if checkpoint_every > 0 and (index + 1) % checkpoint_every == 0:
+                save(index + 1)
             if progress is not None:
                 progress(index + 1, outputs)
-            if not np.isnan(blowup_time).any():
-                continue
-            if (~np.isnan(blowup_time)).all():
-                # Every member has blown up: the rest of the run is NaN, no need to integrate.
-                snapshots.extend({k: np.full_like(v, np.nan) for k, v in snapshot.items()}
-                                 for _ in range(outputs - index - 1))
-                break
     fields = {name: np.stack([s[name] for s in snapshots], axis=1) for name in model.variables}
     return BlockResult(list(members), times, fields, blowup_time)
+
+
+def restore_format(values, fmt: NumberFormat, rng):
+    """Saved values (already numbers of ``fmt``) as the run's arrays, without rounding them
+    again: a rounding call would draw a stochastic key and shift the stream."""
+    if fmt.is_float64:
+        return np.array(values, dtype=np.float64)
+    return LowPrecisionArray._wrap(np.array(values, dtype=np.float64), fmt, rng)
+
+
+def load_checkpoint(path, identity: dict):
+    """The saved block if ``path`` holds one of this identity, else None (stale or absent)."""
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        with open(path, "rb") as stream:
+            saved = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+    if any(saved.get(key) != value for key, value in identity.items()):
+        return None
+    return saved
+
+
+def save_checkpoint(path, contents: dict) -> None:
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        pickle.dump(contents, stream, protocol=pickle.HIGHEST_PROTOCOL)

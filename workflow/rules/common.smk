@@ -36,6 +36,10 @@ def set_arguments(wildcards, input=None):
     return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
 
 
+def checkpoint_every(wildcards):
+    return config["models"][wildcards.model].get("checkpoint_every", 0)
+
+
 def spinup_input(wildcards):
     """The float64 spin-up run whose last state starts every run of a model, if configured."""
     if "spinup" in config["models"][wildcards.model]:

@@ -24,6 +24,7 @@ rule simulate:
     params:
         settings=model_settings,
         sets=lambda wildcards, input: set_arguments(wildcards, input),
+        checkpoint_every=checkpoint_every,
     log:
         "results/logs/simulate/{model}/{format}.log",
     benchmark:
@@ -38,7 +39,7 @@ rule simulate:
         " --format {wildcards.format} --members {params.settings[members]}"
         " --members-per-task {params.settings[members_per_task]}"
         " --seed {params.settings[seed]} --tasks {resources.tasks} {params.sets}"
-        " --out {output} > {log} 2>&1"
+        " --checkpoint-every {params.checkpoint_every} --out {output} > {log} 2>&1"
 
 
 rule simulate_null:
@@ -49,6 +50,7 @@ rule simulate_null:
     params:
         settings=model_settings,
         sets=lambda wildcards, input: set_arguments(wildcards, input),
+        checkpoint_every=checkpoint_every,
     log:
         "results/logs/simulate/{model}/null-{ensemble}.log",
     benchmark:
@@ -64,4 +66,4 @@ rule simulate_null:
         " --members {params.settings[members]}"
         " --members-per-task {params.settings[members_per_task]}"
         " --seed {params.settings[seed]} --tasks {resources.tasks} {params.sets}"
-        " --out {output} > {log} 2>&1"
+        " --checkpoint-every {params.checkpoint_every} --out {output} > {log} 2>&1"
