@@ -276,56 +276,176 @@ def _run_plot_profiles(args) -> None:
     plot_profiles(datasets, args.variable, args.out)
 
 
-BOUND_PROBLEMS = ("theta", "kissing-lp")
-SOLVERS = ("CLARABEL", "SCS")
-
-
 def _add_bound(subparsers) -> None:
+    from pipeline.bounds.search import PROBLEMS, SOLVERS
+
     parser = subparsers.add_parser(
         "bound", help="solve one LP/SDP bound formulation and certify it exactly",
         description="Solve one bound formulation through cvxpy and check its certificate in "
-        "exact rational arithmetic. theta: Lovász theta of --graph; kissing-lp: Delsarte's "
-        "LP bound for the kissing number in --dimension at --degree.",
+        "exact rational arithmetic. theta: Lovász theta of --graph; kissing-lp: Delsarte's LP "
+        "bound and kissing-sdp: the Bachoc-Vallentin three-point bound for the kissing number "
+        "in --dimension at --degree; cohn-elkies: the sphere-packing density bound.",
     )
-    parser.add_argument("problem", help=f"one of: {', '.join(BOUND_PROBLEMS)}")
+    parser.add_argument("problem", help=f"one of: {', '.join(PROBLEMS)}")
     parser.add_argument("--dimension", type=int, default=3)
-    parser.add_argument("--degree", type=int, default=10)
+    parser.add_argument("--degree", type=int, default=None,
+                        help="polynomial degree (default: 10 kissing-lp, 4 kissing-sdp, "
+                        "9 cohn-elkies)")
     parser.add_argument("--graph", default="C5", help="C5, C7 or petersen (for theta)")
-    parser.add_argument("--solver", default="CLARABEL", help=f"one of: {', '.join(SOLVERS)}")
+    parser.add_argument("--solver", default="CLARABEL",
+                        help=f"one of: {', '.join(SOLVERS)}; SDPA:BITS sets its precision")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=_run_bound)
+
+
+DEFAULT_DEGREE = {"theta": 0, "kissing-lp": 10, "kissing-sdp": 4, "cohn-elkies": 9}
+
+
+def _instance(problem: str, dimension: int, graph: str):
+    from pipeline.bounds.graphs import GRAPHS
+    from pipeline.bounds.search import PROBLEMS, Instance
+
+    if problem not in PROBLEMS:
+        raise UsageError(f"Unknown bound problem {problem!r}; choose one of: {', '.join(PROBLEMS)}.")
+    if problem == "theta":
+        if graph not in GRAPHS:
+            raise UsageError(f"Unknown graph {graph!r}; choose one of: {', '.join(GRAPHS)}.")
+        return Instance(problem, 0, graph)
+    lowest = 1 if problem == "cohn-elkies" else (3 if problem == "kissing-sdp" else 2)
+    if dimension < lowest:
+        raise UsageError(f"--dimension must be at least {lowest} for {problem}, got {dimension}.")
+    return Instance(problem, dimension, "")
 
 
 def _run_bound(args) -> None:
     import json
 
-    from pipeline.bounds.delsarte import delsarte_bound
-    from pipeline.bounds.graphs import named_graph
-    from pipeline.bounds.theta import lovasz_theta
+    from pipeline.bounds.search import Arm, solve
 
-    if args.problem not in BOUND_PROBLEMS:
-        raise UsageError(f"Unknown bound problem {args.problem!r}; choose one of: "
-                         f"{', '.join(BOUND_PROBLEMS)}.")
-    solver = args.solver.upper()
-    if solver not in SOLVERS:
-        raise UsageError(f"Unknown solver {args.solver!r}; choose one of: {', '.join(SOLVERS)}.")
+    instance = _instance(args.problem, args.dimension, args.graph)
+    degree = DEFAULT_DEGREE[args.problem] if args.degree is None else args.degree
     try:
-        if args.problem == "theta":
-            result = lovasz_theta(*named_graph(args.graph), solver=solver)
-            settings = {"graph": args.graph}
-        else:
-            result = delsarte_bound(args.dimension, args.degree, 0.5, solver=solver)
-            settings = {"dimension": args.dimension, "degree": args.degree}
+        arm = Arm.parse(args.solver)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    record = {"problem": args.problem, **settings, "solver": solver, "value": result.value,
-              "certified": result.certified, "status": result.status,
-              "seconds": round(result.seconds, 4)}
+    record = solve(instance, degree, arm)
+    if record["status"].startswith("invalid: "):
+        raise UsageError(record["status"][len("invalid: "):])
+    for key in ("value", "certified"):
+        record[key] = None if record[key] != record[key] else record[key]  # NaN -> null
+    record["seconds"] = round(record["seconds"], 4)
+    record["solver"] = str(arm)
+    if args.problem == "theta":
+        record.pop("dimension")
+        record.pop("degree")
+    else:
+        record.pop("graph")
     if args.json:
         print(json.dumps(record))
     else:
-        print(f"{args.problem} {settings}: value {result.value}, certified {result.certified} "
-              f"({result.status}, {result.seconds:.2f} s)")
+        print(f"{args.problem} {instance.label()} degree {degree} ({arm}): value {record['value']}, "
+              f"certified {record['certified']} ({record['status']}, {record['seconds']:.2f} s)")
+
+
+def _int_list(text: str, name: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"{name} must be comma-separated integers, got {text!r}.") from None
+    if not values or any(v < 1 for v in values):
+        raise UsageError(f"{name} must list integers of at least 1, got {text!r}.")
+    return values
+
+
+def _add_search(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "search", help="successive-halving search over bound formulations (MPI-parallel)",
+        description="Search formulation choices for one bound problem instance: solvers (and "
+        "SDPA precision) are arms, degrees the resource of successive halving. Every "
+        "candidate goes to a CF NetCDF file. Launch under mpiexec to spread candidates.",
+    )
+    parser.add_argument("problem", help="theta, kissing-lp, kissing-sdp or cohn-elkies")
+    parser.add_argument("--dimension", type=int, default=3)
+    parser.add_argument("--graph", default="C5")
+    parser.add_argument("--degrees", default="3,4,5", help="degree ladder, e.g. 3,4,5")
+    parser.add_argument("--solvers", default="CLARABEL,SCS,SDPA:200",
+                        help="arms, e.g. CLARABEL,SCS,SDPA:128,SDPA:256")
+    parser.add_argument("--budget-solves", type=int, default=None)
+    parser.add_argument("--budget-seconds", type=float, default=None)
+    parser.add_argument("--tasks", type=int, default=None,
+                        help="expected MPI world size (checked, to catch PMI mismatches)")
+    parser.add_argument("--out", required=True, help="output NetCDF file")
+    parser.set_defaults(run=_run_search)
+
+
+def _run_search(args) -> None:
+    from pipeline.bounds.records import write_search
+    from pipeline.bounds.search import Arm, successive_halving
+    from pipeline.parallel.ensemble import (
+        WorldSizeError, abort_on_error, check_world_size, is_root, world,
+    )
+
+    instance = _instance(args.problem, args.dimension, args.graph)
+    degrees = _int_list(args.degrees, "--degrees")
+    try:
+        arms = list(dict.fromkeys(Arm.parse(x) for x in args.solvers.split(",") if x.strip()))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if not arms:
+        raise UsageError("--solvers must name at least one solver.")
+    if args.budget_solves is not None and args.budget_solves < 1:
+        raise UsageError(f"--budget-solves must be at least 1, got {args.budget_solves}.")
+    if args.budget_seconds is not None and args.budget_seconds <= 0:
+        raise UsageError(f"--budget-seconds must be positive, got {args.budget_seconds}.")
+    comm = world()
+    try:
+        check_world_size(comm, args.tasks)
+    except WorldSizeError as error:
+        raise UsageError(str(error)) from None
+
+    def search():
+        records = successive_halving(instance, degrees, arms, args.budget_solves,
+                                     args.budget_seconds, comm)
+        if is_root(comm):
+            settings = {"problem": instance.problem, "dimension": instance.dimension,
+                        "graph": instance.graph, "degrees": degrees,
+                        "solvers": [str(a) for a in arms], "budget_solves": args.budget_solves,
+                        "budget_seconds": args.budget_seconds}
+            write_search(records, args.out, settings)
+        return 0
+
+    abort_on_error(comm, search)
+
+
+def _add_bounds_summary(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bounds-summary", help="best certified bounds beside literature values (CSV + PNG)")
+    parser.add_argument("inputs", nargs="+", help="search NetCDF files")
+    parser.add_argument("--literature", default=None,
+                        help="YAML or JSON file: {problem: {instance: {value, source}}}")
+    parser.add_argument("--csv", required=True)
+    parser.add_argument("--png", required=True)
+    parser.set_defaults(run=_run_bounds_summary)
+
+
+def _run_bounds_summary(args) -> None:
+    import yaml
+
+    from pipeline.bounds.records import best_rows, write_summary
+
+    literature = {}
+    if args.literature:
+        try:
+            with open(args.literature) as handle:
+                literature = yaml.safe_load(handle) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise UsageError(f"cannot read --literature {args.literature}: {error}") from None
+        literature = {str(p): {str(k): v for k, v in (entries or {}).items()}
+                      for p, entries in literature.items()}
+    for path in args.inputs:
+        if not Path(path).exists():
+            raise UsageError(f"input {path} does not exist.")
+    write_summary(best_rows(args.inputs, literature), args.csv, args.png)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -342,6 +462,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_summarise(subparsers)
     _add_plots(subparsers)
     _add_bound(subparsers)
+    _add_search(subparsers)
+    _add_bounds_summary(subparsers)
     return parser
 
 

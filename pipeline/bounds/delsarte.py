@@ -82,9 +82,10 @@ def bernstein_coefficients(coefficients, a: Fraction, b: Fraction) -> list[Fract
 
 
 def upper_bound_on_interval(coefficients, a, b, tolerance=Fraction(1, 10**12),
-                            max_depth: int = 40) -> Fraction:
+                            max_depth: int = 40, floor: Fraction | None = Fraction(0)) -> Fraction:
     """An exact rational M with p(t) <= M on [a, b], tight to ``tolerance`` above the true
-    maximum where the maximum is positive (subdividing only where it can matter)."""
+    maximum where that maximum exceeds ``floor`` (subdividing only where it can matter);
+    floor=None makes it tight everywhere."""
     stack = [(Fraction(a), Fraction(b), 0)]
     best_value = max(polynomial_value(coefficients, Fraction(a)),
                      polynomial_value(coefficients, Fraction(b)))
@@ -93,7 +94,8 @@ def upper_bound_on_interval(coefficients, a, b, tolerance=Fraction(1, 10**12),
         left, right, depth = stack.pop()
         weights = bernstein_coefficients(coefficients, left, right)
         top = max(weights)
-        if top <= max(best_value, Fraction(0)) + tolerance or depth >= max_depth:
+        target = best_value if floor is None else max(best_value, floor)
+        if top <= target + tolerance or depth >= max_depth:
             bound = max(bound, top)
             continue
         middle = (left + right) / 2

@@ -84,10 +84,10 @@ def test_cli_prints_one_json_object_with_value_certified_status_and_seconds(run_
 
 
 @pytest.mark.parametrize("arguments,message", [
-    (["kissing-lp", "--dimension", "-3"], "dimension must be at least 2, got -3"),
+    (["kissing-lp", "--dimension", "-3"], "--dimension must be at least 2 for kissing-lp, got -3"),
     (["kissing-lp", "--solver", "gurobi"], "Unknown solver 'gurobi'"),
     (["theta", "--graph", "K9"], "Unknown graph 'K9'"),
-    (["kissing-sdp"], "Unknown bound problem 'kissing-sdp'"),
+    (["kissing-lp", "--degree", "0"], "degree must be at least 1, got 0"),
 ])
 def test_cli_refuses_bad_input_in_one_sentence(run_tool, arguments, message):
     result = run_tool("lowprec", "bound", *arguments, "--json", check=False)

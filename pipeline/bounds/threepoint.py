@@ -1,0 +1,338 @@
+"""Bachoc-Vallentin three-point SDP bound for the kissing number, with an exact certificate
+(Bachoc & Vallentin 2008, "New upper bounds for kissing numbers from semidefinite
+programming", J. Amer. Math. Soc. 21, 909, Theorem 4.1; Mittelmann & Vallentin 2010,
+"High accuracy semidefinite programming bounds for kissing numbers", Exp. Math. 19, 175).
+
+For a degree d, with P_k^n the Gegenbauer polynomials of S^{n-1} normalised to P_k^n(1) = 1,
+
+    Y_k^n(u, v, t)_ij = u^i v^j ((1-u^2)(1-v^2))^(k/2) P_k^{n-1}((t - uv) / sqrt((1-u^2)(1-v^2))),
+    0 <= i, j <= d - k, and S_k^n = (1/6) sum over the six permutations sigma of Y_k^n o sigma.
+
+Theorem: if a_1..a_2d >= 0, B = (b_ij) (2 x 2) and F_0..F_d are positive semidefinite, and
+
+    U(u) = sum_k a_k P_k^n(u) + 2 b_12 + b_22 + 3 sum_k <F_k, S_k^n(u, u, 1)> <= -1  on [-1, 1/2],
+    T(u, v, t) = b_22 + sum_k <F_k, S_k^n(u, v, t)> <= 0  on Delta,
+
+Delta = {(u, v, t) in [-1, 1/2]^3 : 1 + 2uvt - u^2 - v^2 - t^2 >= 0} (the inner products of
+three points of a kissing configuration), then tau_n <= 1 + sum_k a_k + b_11 + <F_0, J>.
+Proof (the one certification uses): for a configuration C of N points, summing the positive
+semidefinite kernels over C^2 and C^3 and N (1, N-1) B (1, N-1)^T >= 0 gives
+    0 <= N obj - N (N - 1) m + N (N - 1)(N - 2) M3,
+obj = sum a_k + b_11 + <F_0, J>, when U <= -m on [-1, 1/2] and T <= M3 on Delta.
+
+Formulation solved here: the dual (moment) side, whose variables are the moments y_e of the
+pair distribution and z of the triple distribution; S3 symmetry lets z be indexed by orbits of
+monomials (z_(a,b,c) = z_(sigma(a,b,c))), a sixfold reduction, and leaves one localising matrix
+for the three box constraints (u+1)(1/2-u) >= 0. Maximise 1 + y_0 subject to
+1 + L_y(P_k^n) >= 0, [[1, y_0], [y_0, y_0 + z_0]] >= 0, J delta_k0 + 3 L_y(S_k(u,u,1)) +
+L_z(S_k) >= 0, and moment and localising matrices (Lasserre 2001) >= 0. The solver's dual
+multipliers are the certificate: a_k, B, F_k, and Gram matrices G with
+    T + Sym(m^T G_0 m + g_u m^T G_u m + g_Delta m^T G_Delta m) = r,
+Sym the average over S3 (which keeps each term non-negative on Delta).
+
+Certificate (exact rationals; floats are exact binary rationals): F_k, B and the G are made
+positive definite and proved so (Rump's verified Cholesky, pipeline.bounds.exact); the
+residual r is computed exactly, and |r| <= sum |r_alpha| =: M3 on Delta since |u|,|v|,|t| <= 1;
+m = -max U on [-1, 1/2] by exact Bernstein bounds. With N_max = 3^n - 1 (unit balls touching
+one ball lie in a ball of radius 3), N - 1 <= obj / (m - M3 (N_max - 2)), the certified bound.
+Anchors: n = 8 gives 240 from degree 3 on; n = 3 at d = 11 gives 12.4216701 (Mittelmann &
+Vallentin 2010, Table 1).
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from functools import lru_cache
+from itertools import permutations
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sparse
+
+from pipeline.bounds.delsarte import gegenbauer_normalised, upper_bound_on_interval
+from pipeline.bounds.exact import float_up, nearest_positive_definite, positive_definite_margin
+from pipeline.bounds.theta import BoundResult
+
+KISSING_INNER_PRODUCT = Fraction(1, 2)
+BOX = {(0, 0, 0): Fraction(1, 2), (1, 0, 0): Fraction(-1, 2), (2, 0, 0): Fraction(-1)}  # (u+1)(1/2-u)
+GRAM_SLACK = {(0, 0, 0): Fraction(1), (1, 1, 1): Fraction(2),  # 1 + 2uvt - u^2 - v^2 - t^2
+              (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1), (0, 0, 2): Fraction(-1)}
+
+
+# --- exact trivariate polynomials as {(a, b, c): Fraction} ---------------------------------
+
+def _multiply(p: dict, q: dict) -> dict:
+    result: dict = {}
+    for (a, b, c), x in p.items():
+        for (d, e, f), y in q.items():
+            key = (a + d, b + e, c + f)
+            result[key] = result.get(key, 0) + x * y
+    return {k: v for k, v in result.items() if v}
+
+
+def _power(p: dict, m: int) -> dict:
+    result = {(0, 0, 0): Fraction(1)}
+    for _ in range(m):
+        result = _multiply(result, p)
+    return result
+
+
+def monomials(degree: int) -> list[tuple[int, int, int]]:
+    """Exponents (a, b, c) of u^a v^b t^c with a + b + c <= degree, by total degree."""
+    return [(a, b, total - a - b) for total in range(degree + 1)
+            for a in range(total, -1, -1) for b in range(total - a, -1, -1)]
+
+
+def orbit(alpha) -> tuple[int, int, int]:
+    """The S3 orbit of a monomial, named by its exponents in decreasing order."""
+    return tuple(sorted(alpha, reverse=True))
+
+
+def orbit_members(key) -> list[tuple[int, int, int]]:
+    return sorted(set(permutations(key)))
+
+
+class ThreePointProblem:
+    """Exact data of the degree-d three-point problem in dimension n (cached per (n, d))."""
+
+    def __init__(self, dimension: int, degree: int):
+        self.n, self.d = dimension, degree
+        self.orbits = sorted({orbit(a) for a in monomials(2 * degree)}, key=lambda k: (sum(k), k))
+        self.orbit_index = {key: i for i, key in enumerate(self.orbits)}
+        self.pair_polynomials = gegenbauer_normalised(dimension, 2 * degree)  # P_k^n, k <= 2d
+        inner = gegenbauer_normalised(dimension - 1, degree)  # P_k^{n-1}
+        u2v2 = {(0, 0, 0): Fraction(1), (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1),
+                (2, 2, 0): Fraction(1)}  # (1 - u^2)(1 - v^2)
+        t_minus_uv = {(0, 0, 1): Fraction(1), (1, 1, 0): Fraction(-1)}
+        # triple[k][(i, j)]: orbit sums of Y_k[i][j] (= those of S_k[i][j]), {orbit: Fraction}
+        # univariate[k][(i, j)]: coefficients of S_k(u, u, 1)[i][j] in powers of u.
+        self.triple, self.univariate = [], []
+        for k in range(degree + 1):
+            q: dict = {}
+            for m, c in enumerate(inner[k]):
+                if c and (k - m) % 2 == 0:
+                    term = _multiply(_power(t_minus_uv, m), _power(u2v2, (k - m) // 2))
+                    for key, x in term.items():
+                        q[key] = q.get(key, 0) + c * x
+            entries, lines = {}, {}
+            for i in range(degree - k + 1):
+                for j in range(i, degree - k + 1):
+                    sums: dict = {}
+                    for (a, b, c), x in q.items():
+                        key = self.orbit_index[orbit((a + i, b + j, c))]
+                        sums[key] = sums.get(key, 0) + x
+                    entries[i, j] = {key: x for key, x in sums.items() if x}
+                    lines[i, j] = self._on_diagonal(entries[i, j])
+            self.triple.append(entries)
+            self.univariate.append(lines)
+
+    def _on_diagonal(self, sums: dict) -> list[Fraction]:
+        """Coefficients in u of the symmetric polynomial with these orbit sums, at (u, u, 1)."""
+        line = [Fraction(0)] * (2 * self.d + 1)
+        for index, total in sums.items():
+            members = orbit_members(self.orbits[index])
+            for a, b, _ in members:
+                line[a + b] += total / len(members)
+        return line
+
+    def localising(self, multiplier: dict, basis_degree: int) -> tuple[sparse.csr_matrix, int]:
+        """Map from the orbit moments z to vec(L), L[beta, gamma] = sum_delta g_delta
+        z_(beta+gamma+delta) over monomials of degree <= basis_degree (column-major vec)."""
+        basis = monomials(basis_degree)
+        size = len(basis)
+        rows, cols, values = [], [], []
+        for p, beta in enumerate(basis):
+            for q, gamma in enumerate(basis):
+                for delta, g in multiplier.items():
+                    key = orbit(tuple(x + y + z for x, y, z in zip(beta, gamma, delta)))
+                    rows.append(q * size + p)
+                    cols.append(self.orbit_index[key])
+                    values.append(float(g))
+        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(size * size, len(self.orbits)))
+        return matrix, size
+
+
+@lru_cache(maxsize=16)
+def three_point_problem(dimension: int, degree: int) -> ThreePointProblem:
+    return ThreePointProblem(dimension, degree)
+
+
+def _lmi(matrix: sparse.csr_matrix, size: int, variable, constant=None):
+    expression = cp.reshape(matrix @ variable, (size, size), order="F")
+    if constant is not None:
+        expression = expression + constant
+    return expression
+
+
+def _hankel(y, size: int, shift: dict):
+    """Univariate moment/localising matrix sum_e g_e y_(i+j+e) as a cvxpy expression."""
+    rows = []
+    for i in range(size):
+        rows.append([sum(float(g) * y[i + j + e] for e, g in shift.items()) for j in range(size)])
+    return cp.bmat(rows)
+
+
+SOLVER_OPTIONS = {
+    "CLARABEL": {},
+    "SCS": {"eps": 1e-9, "max_iters": 200000},
+    "SDPA": {"mpfPrecision": 200, "epsilonStar": 1e-25, "epsilonDash": 1e-25, "numThreads": 1,
+             "maxIteration": 200, "lambdaStar": 1e4},
+}
+
+
+def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
+                      solver_options: dict | None = None) -> BoundResult:
+    """The Bachoc-Vallentin bound for the kissing number in ``dimension`` at ``degree``."""
+    if dimension < 3:
+        raise ValueError(f"dimension must be at least 3 for the three-point bound, got {dimension}.")
+    if not 1 <= degree <= 16:
+        raise ValueError(f"degree must be between 1 and 16 for the three-point bound, got {degree}.")
+    if solver not in SOLVER_OPTIONS:
+        raise ValueError(f"Unknown solver {solver!r}; choose one of: {', '.join(SOLVER_OPTIONS)}.")
+    start = time.perf_counter()
+    data = three_point_problem(dimension, degree)
+    d = degree
+    y = cp.Variable(2 * d + 1)
+    z = cp.Variable(len(data.orbits))
+    pairs = np.zeros((2 * d, 2 * d + 1))
+    for k in range(1, 2 * d + 1):
+        pairs[k - 1, :len(data.pair_polynomials[k])] = [float(c) for c in data.pair_polynomials[k]]
+    a_constraint = pairs @ y + 1 >= 0
+    b_constraint = cp.bmat([[np.ones((1, 1)), cp.reshape(y[0], (1, 1), order="F")],
+                            [cp.reshape(y[0], (1, 1), order="F"), cp.reshape(y[0] + z[0], (1, 1), order="F")]]) >> 0
+    f_constraints = []
+    for k in range(d + 1):
+        size = d - k + 1
+        rows = []
+        for i in range(size):
+            row = []
+            for j in range(size):
+                key = (i, j) if i <= j else (j, i)
+                line = data.univariate[k][key]
+                sums = data.triple[k][key]
+                entry = (1.0 if k == 0 else 0.0) + 3 * (np.array([float(c) for c in line]) @ y)
+                if sums:
+                    idx = list(sums)
+                    entry = entry + np.array([float(sums[i_]) for i_ in idx]) @ z[idx]
+                row.append(cp.reshape(entry, (1, 1), order="F"))
+            rows.append(row)
+        f_constraints.append(cp.bmat(rows) >> 0)
+    univariate = [_hankel(y, d + 1, {0: 1}) >> 0]
+    if d >= 1:
+        univariate.append(_hankel(y, d, {0: 0.5, 1: -0.5, 2: -1.0}) >> 0)
+    moment_map, moment_size = data.localising({(0, 0, 0): Fraction(1)}, d)
+    box_map, box_size = data.localising(BOX, d - 1)
+    triple = [_lmi(moment_map, moment_size, z) >> 0, _lmi(box_map, box_size, z) >> 0]
+    if d >= 2:
+        gram_map, gram_size = data.localising(GRAM_SLACK, d - 2)
+        triple.append(_lmi(gram_map, gram_size, z) >> 0)
+    constraints = [a_constraint, b_constraint, *f_constraints, *univariate, *triple]
+    problem = cp.Problem(cp.Maximize(1 + y[0]), constraints)
+    options = dict(SOLVER_OPTIONS[solver], **(solver_options or {}))
+    try:
+        problem.solve(solver=solver, **options)
+    except (cp.error.SolverError, ValueError, ArithmeticError) as error:
+        return BoundResult(None, None, f"solver_error: {error}", time.perf_counter() - start, {})
+    if problem.status not in ("optimal", "optimal_inaccurate") or problem.value is None:
+        return BoundResult(None, None, problem.status, time.perf_counter() - start, {})
+    grams = [c.dual_value for c in triple]
+    certified, certificate = certify_three_point(
+        data, a_constraint.dual_value, b_constraint.dual_value,
+        [c.dual_value for c in f_constraints], grams)
+    return BoundResult(float(problem.value), None if certified is None else float_up(certified),
+                       problem.status, time.perf_counter() - start, certificate)
+
+
+def _to_exact(matrix) -> list[list[Fraction]]:
+    return [[Fraction(float(x)) for x in row] for row in np.atleast_2d(matrix)]
+
+
+def _gram_orbit_sums(data: ThreePointProblem, gram: list[list[Fraction]], multiplier: dict,
+                     basis_degree: int, into: dict) -> None:
+    basis = monomials(basis_degree)
+    by_sum: dict = {}
+    for p, beta in enumerate(basis):
+        for q, gamma in enumerate(basis):
+            key = (beta[0] + gamma[0], beta[1] + gamma[1], beta[2] + gamma[2])
+            by_sum[key] = by_sum.get(key, 0) + gram[p][q]
+    for (a, b, c), x in by_sum.items():
+        for (e, f, g), w in multiplier.items():
+            index = data.orbit_index[orbit((a + e, b + f, c + g))]
+            into[index] = into.get(index, 0) + w * x
+
+
+def certify_three_point(data: ThreePointProblem, a, b, f, grams):
+    """(rigorous bound, certificate summary) from the solver's dual multipliers, or (None, ...)
+    when a matrix cannot be proved positive semidefinite or the margins are used up."""
+    d, n = data.d, data.n
+    info: dict = {}
+    a_exact = [max(Fraction(0), Fraction(float(x))) for x in np.atleast_1d(a)]
+    matrices = {"B": np.atleast_2d(b)}
+    matrices.update({f"F{k}": np.atleast_2d(m) for k, m in enumerate(f)})
+    matrices.update({f"G{i}": np.atleast_2d(g) for i, g in enumerate(grams)})
+    exact = {}
+    for name, matrix in matrices.items():
+        if not np.any(matrix):  # an exact zero matrix is positive semidefinite as it is
+            exact[name] = _to_exact(np.zeros_like(matrix, dtype=float))
+            continue
+        psd = nearest_positive_definite(matrix)
+        margin = positive_definite_margin(psd)
+        if margin is None:
+            info["failed"] = f"{name} could not be proved positive semidefinite"
+            return None, info
+        exact[name] = _to_exact(psd)
+    b11, b12, b22 = exact["B"][0][0], exact["B"][0][1], exact["B"][1][1]
+    # Pair inequality: U <= -m on [-1, 1/2].
+    pair = [Fraction(0)] * (2 * d + 1)
+    for k, ak in enumerate(a_exact, start=1):
+        for e, c in enumerate(data.pair_polynomials[k]):
+            pair[e] += ak * c
+    pair[0] += 2 * b12 + b22
+    # Triple polynomial T's orbit sums, then the residual with the Gram terms.
+    residual: dict = {0: b22}
+    for k in range(d + 1):
+        fk = exact[f"F{k}"]
+        for (i, j), sums in data.triple[k].items():
+            weight = fk[i][j] if i == j else 2 * fk[i][j]
+            if not weight:
+                continue
+            for e, c in enumerate(data.univariate[k][i, j]):
+                pair[e] += 3 * weight * c
+            for index, x in sums.items():
+                residual[index] = residual.get(index, 0) + weight * x
+    objective = sum(a_exact) + b11 + sum(sum(row) for row in exact["F0"])
+    upper_pair = upper_bound_on_interval(pair, Fraction(-1), KISSING_INNER_PRODUCT,
+                                         tolerance=Fraction(1, 10**9), floor=None)
+    m = -upper_pair
+    multipliers = [({(0, 0, 0): Fraction(1)}, d), (BOX, d - 1), (GRAM_SLACK, d - 2)]
+    for gram_name, (multiplier, basis_degree) in zip(("G0", "G1", "G2"), multipliers):
+        if gram_name in exact:
+            _gram_orbit_sums(data, exact[gram_name], multiplier, basis_degree, residual)
+    excess = sum(abs(x) for x in residual.values())  # M3: T <= sum |r_alpha| on Delta
+    info.update({"objective": str(objective), "pair_margin": float(m),
+                 "triple_excess": float(excess), "a": [str(x) for x in a_exact]})
+    bound = _bound_from_margins(objective, m, excess, Fraction(3 ** n - 1))
+    if bound is None:
+        info["failed"] = "the pair or triple inequality is violated beyond what N_max allows"
+        return None, info
+    info["bound"] = str(bound)
+    return bound, info
+
+
+def _bound_from_margins(objective: Fraction, m: Fraction, excess: Fraction, n_max: Fraction,
+                        rounds: int = 6) -> Fraction | None:
+    """N <= 1 + obj / (m - M3 (N_max - 2)), valid whenever N <= N_max is already known; each
+    bound proved becomes the next N_max (a rigorous fixed-point iteration)."""
+    bound = None
+    for _ in range(rounds):
+        denominator = m - excess * max(n_max - 2, Fraction(0))
+        if m <= 0 or denominator <= 0:
+            return bound
+        candidate = 1 + objective / denominator
+        if bound is not None and candidate >= bound:
+            break
+        bound = n_max = candidate
+        if excess == 0:
+            break
+    return bound

@@ -1,0 +1,76 @@
+"""Cohn-Elkies bound: Laguerre eigenfunctions of the Fourier transform, exact half-line
+positivity, and certified densities above the known optima (Hales; Viazovska)."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from scipy.special import eval_genlaguerre, jv
+
+from pipeline.bounds.cohn_elkies import (
+    ball_volume_upper, certify_cohn_elkies, cohn_elkies_bound, laguerre_exact,
+    nonnegative_on_half_line,
+)
+from pipeline.bounds.delsarte import polynomial_value
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def test_exact_laguerre_polynomials_match_scipy():
+    for alpha in (Fraction(0), Fraction(1, 2), Fraction(3)):
+        for k, coefficients in enumerate(laguerre_exact(alpha, 6)):
+            for x in (0.0, 0.7, 3.5, 11.0):
+                exact = float(polynomial_value(coefficients, Fraction(x)))
+                assert exact == pytest.approx(eval_genlaguerre(k, float(alpha), x), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("n,k", [(2, 1), (3, 2), (8, 3)])
+def test_laguerre_gaussians_are_fourier_eigenfunctions(n, k):
+    # Radial Fourier transform in R^n (Stein & Weiss 1971, IV.3):
+    # F(rho) = 2 pi rho^(1 - n/2) int_0^oo f(r) J_(n/2 - 1)(2 pi rho r) r^(n/2) dr.
+    alpha = n / 2 - 1
+    f = lambda r: eval_genlaguerre(k, alpha, 2 * math.pi * r * r) * math.exp(-math.pi * r * r)
+    for rho in (0.3, 0.8, 1.4):
+        integral, _ = quad(lambda r: f(r) * jv(alpha, 2 * math.pi * rho * r) * r ** (n / 2), 0, 12,
+                           limit=400)
+        transform = 2 * math.pi * rho ** (1 - n / 2) * integral
+        assert transform == pytest.approx((-1) ** k * f(rho), abs=1e-8)
+
+
+def test_half_line_positivity_is_decided_exactly():
+    square = [Fraction(1) + Fraction(1, 10**6), Fraction(-2), Fraction(1)]  # (x-1)^2 + 1e-6
+    assert nonnegative_on_half_line(square, Fraction(0))
+    two_roots = [Fraction(30), Fraction(-11), Fraction(1)]  # (x - 5)(x - 6)
+    assert not nonnegative_on_half_line(two_roots, Fraction(0))
+    assert nonnegative_on_half_line(two_roots, Fraction(6))
+    assert not nonnegative_on_half_line([Fraction(1), Fraction(-1)], Fraction(0))  # 1 - x
+
+
+def test_ball_volume_upper_bounds_are_tight():
+    for n in (2, 3, 8):
+        x0 = Fraction(7)
+        exact = (7 / 8) ** (n / 2) / math.gamma(n / 2 + 1)
+        assert exact <= float(ball_volume_upper(n, x0)) <= exact * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("n,known", [
+    (2, math.pi / math.sqrt(12)),  # hexagonal packing, optimal (Fejes Toth 1940)
+    (3, math.pi / math.sqrt(18)),  # face-centred cubic, optimal (Hales 2005)
+    (8, math.pi ** 4 / 384),  # E8, optimal (Viazovska 2017); Cohn-Elkies is sharp as d -> oo
+])
+def test_certified_densities_lie_above_the_known_optimum(n, known):
+    result = cohn_elkies_bound(n, 7)
+    assert result.certified is not None
+    assert known < result.certified < known * 1.08
+    assert result.certified == pytest.approx(result.value, rel=1e-9)
+
+
+def test_a_spoiled_certificate_cannot_prove_the_same_density():
+    result = cohn_elkies_bound(8, 5)
+    c = [float(Fraction(x)) for x in result.certificate["c"]]
+    x0 = Fraction(result.certificate["x0"])
+    c[1] *= 1.05  # f and its transform no longer meet the sign conditions at this radius
+    spoiled, info = certify_cohn_elkies(8, c, x0)
+    assert spoiled is None or spoiled > result.certified * (1 + 1e-6)

@@ -1,0 +1,116 @@
+"""Bachoc-Vallentin three-point bound: the S_k matrices against their definition and their
+positivity theorem, the E8 anchor, the n = 3 ordering, multiprecision, and the certificate."""
+
+from fractions import Fraction
+from itertools import permutations
+
+import numpy as np
+import pytest
+from scipy.special import eval_gegenbauer
+
+from pipeline.bounds.delsarte import delsarte_bound
+from pipeline.bounds.exact import nearest_positive_definite, positive_definite_margin
+from pipeline.bounds.threepoint import (
+    certify_three_point, orbit_members, three_point_bound, three_point_problem,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def gegenbauer(n, k, x):
+    """P_k^n with P_k^n(1) = 1, from scipy (Chebyshev T_k for n = 2)."""
+    if n == 2:
+        return np.cos(k * np.arccos(np.clip(x, -1, 1)))
+    alpha = (n - 2) / 2
+    return eval_gegenbauer(k, alpha, x) / eval_gegenbauer(k, alpha, 1.0)
+
+
+def s_matrix_direct(n, d, k, u, v, t):
+    """S_k^n(u, v, t) straight from Bachoc & Vallentin's definition, in floating point."""
+    size = d - k + 1
+    total = np.zeros((size, size))
+    for a, b, c in permutations((u, v, t)):
+        w = np.sqrt((1 - a * a) * (1 - b * b))
+        core = w ** k * gegenbauer(n - 1, k, (c - a * b) / w)
+        total += np.outer(a ** np.arange(size), b ** np.arange(size)) * core
+    return total / 6
+
+
+def s_matrix_from_problem(data, k, u, v, t):
+    size = data.d - k + 1
+    matrix = np.zeros((size, size))
+    for (i, j), sums in data.triple[k].items():
+        value = 0.0
+        for index, total in sums.items():
+            members = orbit_members(data.orbits[index])
+            for a, b, c in members:
+                value += float(total) / len(members) * u ** a * v ** b * t ** c
+        matrix[i, j] = matrix[j, i] = value
+    return matrix
+
+
+@pytest.mark.parametrize("n", [3, 4, 8])
+def test_exact_s_matrices_match_the_definition(n):
+    data = three_point_problem(n, 4)
+    rng = np.random.default_rng(n)
+    for _ in range(5):
+        u, v, t = rng.uniform(-0.95, 0.45, 3)
+        for k in range(5):
+            assert np.allclose(s_matrix_from_problem(data, k, u, v, t),
+                               s_matrix_direct(n, 4, k, u, v, t), atol=1e-12)
+
+
+def test_s_matrices_are_positive_kernels_on_any_point_set():
+    # Bachoc & Vallentin (2008), Theorem 3.2: sum over C^3 of S_k^n(c.c', c.c'', c'.c'') >= 0.
+    n, d = 3, 3
+    data = three_point_problem(n, d)
+    points = np.random.default_rng(5).normal(size=(7, n))
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    gram = np.clip(points @ points.T, -1, 1)
+    for k in range(d + 1):
+        total = sum(s_matrix_from_problem(data, k, gram[a, b], gram[a, c], gram[b, c])
+                    for a in range(7) for b in range(7) for c in range(7))
+        assert np.linalg.eigvalsh(total).min() > -1e-9 * max(1.0, np.abs(total).max())
+
+
+def test_e8_kissing_number_240_is_certified():
+    result = three_point_bound(8, 3)
+    assert result.status == "optimal"
+    assert 240 <= result.certified <= 240.001  # Levenshtein (1979): tau_8 = 240, sharp
+
+
+def test_three_point_beats_delsarte_in_dimension_3_and_improves_with_degree():
+    values = [three_point_bound(3, d).certified for d in (3, 4, 5)]
+    assert all(v is not None for v in values)
+    assert values[0] >= values[1] >= values[2]
+    # Schutte & van der Waerden (1953): tau_3 = 12; Delsarte at the same degree is weaker.
+    assert 12 < values[2] < delsarte_bound(3, 10).certified
+    # Mittelmann & Vallentin (2010), Table 1: 12.4216701 at d = 11, so lower degrees sit above.
+    assert values[2] > 12.4216701
+
+
+def test_multiprecision_sdpa_agrees_and_leaves_almost_no_residual():
+    double = three_point_bound(3, 4)
+    multi = three_point_bound(3, 4, solver="SDPA", solver_options={"mpfPrecision": 128})
+    assert multi.certified == pytest.approx(double.certified, rel=1e-5)
+    assert multi.certificate["triple_excess"] < 1e-20 < double.certificate["triple_excess"]
+    assert multi.certified <= double.certified
+
+
+def test_a_spoiled_certificate_is_rejected():
+    data = three_point_problem(8, 3)
+    result = three_point_bound(8, 3)
+    a = [float(Fraction(x)) for x in result.certificate["a"]]
+    zero = [np.zeros((4 - k, 4 - k)) for k in range(4)]
+    grams = [np.eye(20) * 1e-3, np.eye(10) * 1e-3, np.eye(4) * 1e-3]  # bases of degree 3, 2, 1
+    # B with b_22 = 1 makes T = b_22 + ... = 1 > 0 on Delta: no Gram matrices can absorb it.
+    bound, info = certify_three_point(data, a, np.array([[0.0, 0.0], [0.0, 1.0]]), zero, grams)
+    assert bound is None and "violated" in info["failed"]
+
+
+def test_verified_positive_definiteness_is_a_real_test():
+    assert positive_definite_margin(np.eye(5)) > 0
+    nearly = np.array([[1.0, 1.0], [1.0, 1.0]])  # singular
+    assert positive_definite_margin(nearly) is None
+    assert positive_definite_margin(nearest_positive_definite(nearly)) is not None
+    assert positive_definite_margin(np.array([[1.0, 2.0], [2.0, 1.0]])) is None
