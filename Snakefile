@@ -16,9 +16,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/bounds.smk"
 
 
 rule all:
     default_target: True
     input:
         summary_outputs(),
+        bound_outputs(),

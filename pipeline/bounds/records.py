@@ -75,7 +75,8 @@ def best_rows(paths, literature: dict) -> list[dict]:
                "literature": known.get("value", math.nan), "literature_source": known.get("source", "")}
         if np.isfinite(certified).any():
             best = int(np.nanargmin(certified))
-            row.update(best_certified=float(certified[best]), degree=int(frame["degree"][best]),
+            row.update(best_certified=float(certified[best]),
+                       degree="" if problem == "theta" else int(frame["degree"][best]),
                        solver=str(frame["solver"][best]) + (
                            f":{int(frame['precision_bits'][best])}" if frame["precision_bits"][best] else ""),
                        seconds=float(frame["seconds"][best]))

@@ -4,7 +4,10 @@
 rule analyse:
     input:
         reference="results/{model}/float64.nc",
-        null=expand("results/{{model}}/null/float64-ensemble{ensemble}.nc", ensemble=null_ensembles()),
+        null=lambda wildcards: expand(
+            "results/{model}/null/float64-ensemble{ensemble}.nc",
+            model=wildcards.model, ensemble=null_ensembles(wildcards.model),
+        ),
         test=lambda wildcards: expand(
             "results/{model}/{format}.nc", model=wildcards.model, format=test_formats(wildcards.model)
         ),

@@ -19,8 +19,10 @@ def test_formats(model):
     return list(dict.fromkeys(str(NumberFormat.parse(name)) for name in names))
 
 
-def null_ensembles():
-    return range(1, config["null_ensembles"] + 1)
+def null_ensembles(model):
+    """A model's null ensembles (its own count, else the global one)."""
+    count = config["models"][model].get("null_ensembles", config["null_ensembles"])
+    return range(1, count + 1)
 
 
 def model_settings(wildcards):
