@@ -6,34 +6,6 @@ wildcard_constraints:
     instance="[A-Za-z0-9]+",
 
 
-def bound_instances():
-    """(problem, instance) for every search the config lists."""
-    searches = config.get("bounds", {}).get("searches", {})
-    pairs = []
-    for problem, settings in searches.items():
-        if problem == "theta":
-            pairs += [(problem, graph) for graph in settings.get("graphs", ["C5"])]
-        else:
-            pairs += [(problem, str(n)) for n in settings.get("dimensions", [3])]
-    return pairs
-
-
-def bound_outputs():
-    if not bound_instances():
-        return []
-    return ["results/summary/bounds.csv", "results/summary/bounds.png"]
-
-
-def search_arguments(wildcards):
-    settings = config["bounds"]["searches"][wildcards.problem]
-    where = (f"--graph {wildcards.instance}" if wildcards.problem == "theta"
-             else f"--dimension {wildcards.instance}")
-    degrees = ",".join(str(d) for d in settings.get("degrees", [4]))
-    solvers = ",".join(settings.get("solvers", ["CLARABEL"]))
-    budget = config["bounds"].get("budget_solves", 12)
-    return f"{where} --degrees {degrees} --solvers {solvers} --budget-solves {budget}"
-
-
 rule bound_search:
     output:
         "results/bounds/{problem}_{instance}.nc",
@@ -59,6 +31,8 @@ rule bound_literature:
         "results/bounds/literature.yaml",
     params:
         literature=config.get("bounds", {}).get("literature", {}),
+    log:
+        "results/logs/bounds/literature.log",
     run:
         import yaml
 

@@ -80,6 +80,34 @@ def summary_outputs():
     )
 
 
+def bound_instances():
+    """(problem, instance) for every search the config lists."""
+    searches = config.get("bounds", {}).get("searches", {})
+    pairs = []
+    for problem, settings in searches.items():
+        if problem == "theta":
+            pairs += [(problem, graph) for graph in settings.get("graphs", ["C5"])]
+        else:
+            pairs += [(problem, str(n)) for n in settings.get("dimensions", [3])]
+    return pairs
+
+
+def bound_outputs():
+    if not bound_instances():
+        return []
+    return ["results/summary/bounds.csv", "results/summary/bounds.png"]
+
+
+def search_arguments(wildcards):
+    settings = config["bounds"]["searches"][wildcards.problem]
+    where = (f"--graph {wildcards.instance}" if wildcards.problem == "theta"
+             else f"--dimension {wildcards.instance}")
+    degrees = ",".join(str(d) for d in settings.get("degrees", [4]))
+    solvers = ",".join(settings.get("solvers", ["CLARABEL"]))
+    budget = config["bounds"].get("budget_solves", 12)
+    return f"{where} --degrees {degrees} --solvers {solvers} --budget-solves {budget}"
+
+
 def check_model_parameters():
     """Model parameters are checked by the model itself: one sentence for a bad one."""
     from pipeline.models import ModelParameterError, get_model
