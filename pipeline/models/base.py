@@ -93,10 +93,16 @@ def config_attributes(config) -> dict[str, Any]:
 
 
 def to_format(values, fmt: NumberFormat, rng):
-    """Plain float64 values as an array of ``fmt`` (float64 itself stays a plain ndarray)."""
+    """Plain float64 (or complex128) values as an array of ``fmt`` (float64 itself stays a
+    plain ndarray)."""
     if fmt.is_float64:
-        return np.array(values, dtype=np.float64)
+        return np.array(values, dtype=wide_dtype(values))
     return fmt.array(values, rng=rng)
+
+
+def wide_dtype(values):
+    """complex128 for complex values (spectral coefficients), else float64."""
+    return np.complex128 if np.iscomplexobj(values) else np.float64
 
 
 def is_blown_up(*arrays) -> bool:

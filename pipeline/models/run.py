@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.io.atomic import atomic_path
-from pipeline.models.base import to_format
+from pipeline.models.base import to_format, wide_dtype
 from pipeline.precision import LowPrecisionArray, NumberFormat, stream_generator
 
 
@@ -69,7 +69,7 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
         if checkpoint is not None and checkpoint_every > 0:
             save_checkpoint(checkpoint, {
                 **identity, "rng": None if rng is None else rng.bit_generator.state,
-                "state": [np.array(a, dtype=np.float64) for a in state],
+                "state": [np.array(a, dtype=wide_dtype(a)) for a in state],
                 "snapshots": snapshots, "blowup_time": blowup_time, "done": done})
 
     with np.errstate(all="ignore"):  # overflow in low precision is recorded, not raised
@@ -104,9 +104,10 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
 def restore_format(values, fmt: NumberFormat, rng):
     """Saved values (already numbers of ``fmt``) as the run's arrays, without rounding them
     again: a rounding call would draw a stochastic key and shift the stream."""
+    values = np.array(values, dtype=wide_dtype(values))
     if fmt.is_float64:
-        return np.array(values, dtype=np.float64)
-    return LowPrecisionArray._wrap(np.array(values, dtype=np.float64), fmt, rng)
+        return values
+    return LowPrecisionArray._wrap(values, fmt, rng)
 
 
 def load_checkpoint(path, identity: dict):

@@ -1,0 +1,610 @@
+"""A SPEEDY-like spectral primitive-equation dynamical core, generic over the number format.
+
+Hydrostatic primitive equations on the sphere in sigma coordinates, in the vorticity-divergence
+spectral-transform form of SPEEDY (Molteni 2003, Clim. Dyn. 20, 175) and of Hoskins & Simmons
+(1975, Q. J. R. Meteorol. Soc. 101, 637). Prognostic: vorticity zeta, divergence D,
+temperature T and ln(p_s / p0) in spherical harmonics (triangular truncation, Gaussian grid;
+`pipeline.models.speedy.spectral`), on K sigma levels (`pipeline.models.speedy.vertical`):
+
+    d zeta/dt = curl F,        d D/dt = div F - Laplacian(Phi + E + R T_ref ln p_s),
+    F = ((zeta + f) v - sigmadot du/dsigma - R T' (1/(a cos phi)) d ln p_s/dlambda,
+         -(zeta + f) u - sigmadot dv/dsigma - R T' (1/a) d ln p_s/dphi),
+    dT/dt = -div(v T') + T' D - sigmadot dT/dsigma + kappa T omega/p,
+    d ln p_s/dt = -sum_k dsigma_k (D_k + v_k . grad ln p_s),
+
+with E = |v|^2 / 2, T' = T - T_ref(sigma), Phi = Phi_s + R G T (hydrostatic), plus the Held &
+Suarez (1994) forcing (`pipeline.models.speedy.forcing`) and scale-selective hyperdiffusion
+del^(2 n) with damping time tau at the largest wavenumber (SPEEDY: n = 4, tau = 2.4 h).
+
+Time stepping: leapfrog (a forward step first) with the gravity-wave terms semi-implicit
+(Robert, Henderson & Turnbull 1972; Hoskins & Simmons 1975): the terms linear in (D, T, ln p_s)
+about a reference profile T_ref (SPEEDY's: 288 K max(0.2, sigma)^(R gamma / g), gamma = 6 K/km;
+or isothermal, the choice of Simmons, Hoskins & Burridge 1978, Mon. Wea. Rev. 106, 405, who
+show the scheme unstable where T exceeds T_ref by much) are averaged between t - dt and t + dt with weight alpha (SPEEDY: 0.5),
+which leaves one K x K system per total wavenumber l. Hyperdiffusion is implicit; a
+Robert-Asselin-Williams filter (Williams 2009, Mon. Wea. Rev. 137, 2538; SPEEDY: nu = 0.05,
+alpha = 0.53) damps the computational mode.
+
+Scaling for low precision (as in SpeedyWeather.jl, Klower et al. 2024): vorticity and
+divergence are held times the radius a (m s-1), all operators act on the unit sphere, and
+every tendency is computed as the increment over one time step, with dt / a folded into
+constants rounded to the format once; pressure is held as ln(p_s / p0), near 0. The global
+mean (l = 0) of temperature never enters the geopotential gradient, so it is left out of the
+hydrostatic sum, where it alone would exceed the range of 5-exponent-bit formats.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.models.base import RunLength, Variable
+from pipeline.models.speedy import forcing as held_suarez
+from pipeline.models.speedy.initial import jablonowski_williamson, rossby_haurwitz_vorticity
+from pipeline.models.speedy.spectral import Grid, SpectralTransform, standard_grid
+from pipeline.models.speedy.vertical import (SigmaLevels, check_half_levels, continuity,
+                                             parse_half_levels, vertical_advection)
+from pipeline.precision import NumberFormat
+from pipeline.precision import round as round_to_format
+
+SECONDS_PER_DAY = 86400.0
+EARTH_RADIUS = 6.371e6  # m (SPEEDY)
+EARTH_ROTATION = 7.292e-5  # s-1
+GRAVITY = 9.81  # m s-2
+STANDARD_GRAVITY = 9.80665  # m s-2, for geopotential height (WMO)
+GAS_CONSTANT = 287.0  # J kg-1 K-1, dry air
+HEAT_CAPACITY = 1004.0  # J kg-1 K-1, c_p of dry air
+KAPPA = GAS_CONSTANT / HEAT_CAPACITY
+REFERENCE_PRESSURE = 1e5  # p0, Pa
+INITIAL_STATES = ("rest", "jablonowski-williamson", "jablonowski-williamson-balanced",
+                  "rossby-haurwitz")
+FORCINGS = ("held-suarez", "none")
+
+
+@dataclass(frozen=True)
+class SpeedyConfig:
+    """Parameters (SI units unless named; defaults of SPEEDY and Held & Suarez 1994)."""
+
+    truncation: int = 30  # T; 30 -> 96 x 48 grid, 21 -> 64 x 32
+    nlon: int = 0  # 0: the standard grid of the truncation
+    nlat: int = 0
+    sigma_half_levels: str = ""  # comma-separated; empty: SPEEDY's 8 layers
+    steps_per_day: int = 0  # 0: 36 at T30 (dt = 2400 s), scaled with 30/T
+    days: float = 30.0
+    spinup_days: float = 0.0
+    output_interval_hours: float = 24.0
+    forcing: str = "held-suarez"  # or "none"
+    initial_state: str = "rest"  # rest, jablonowski-williamson(-balanced), rossby-haurwitz
+    reference_temperature: float = 0.0  # K; 0: SPEEDY's profile, else isothermal T_ref
+    orography: str = "auto"  # auto, flat, mountain, jablonowski-williamson, or a NetCDF path
+    barotropic: bool = False  # True: vorticity equation only (tests)
+    hyperdiffusion_hours: float = 2.4  # damping time at the largest wavenumber (zeta, T)
+    hyperdiffusion_divergence_hours: float = 2.4
+    hyperdiffusion_order: int = 4  # del^(2 n)
+    implicit_weight: float = 0.5  # alpha of the semi-implicit scheme
+    robert_filter: float = 0.05
+    williams_filter: float = 0.53
+    perturbation: float = 0.1  # K, sd of the members' initial temperature noise
+    pressure_levels_hpa: str = "500"  # geopotential height output levels
+    initial_file: str = ""  # NetCDF of this model: start from its last snapshot of member 0
+
+    def check(self) -> str | None:
+        grid = self.grid
+        problem = grid.check()
+        if problem:
+            return problem
+        try:
+            half = parse_half_levels(self.sigma_half_levels)
+        except ValueError:
+            return f"sigma_half_levels must be comma-separated numbers, got {self.sigma_half_levels!r}"
+        problem = check_half_levels(half)
+        if problem:
+            return problem
+        if self.initial_state not in INITIAL_STATES:
+            return f"initial_state must be one of {', '.join(INITIAL_STATES)}, got {self.initial_state!r}"
+        if self.forcing not in FORCINGS:
+            return f"forcing must be one of {', '.join(FORCINGS)}, got {self.forcing!r}"
+        if self.steps_per_day < 0 or self.days <= 0 or self.spinup_days < 0:
+            return "steps_per_day must be non-negative, days positive and spinup_days non-negative"
+        if self.output_interval_hours * self.step_count_per_day < 24 * 0.999:
+            return "output_interval_hours must be at least one time step"
+        if min(self.hyperdiffusion_hours, self.hyperdiffusion_divergence_hours) <= 0 \
+                or not 1 <= self.hyperdiffusion_order <= 8:
+            return "hyperdiffusion times must be positive and hyperdiffusion_order between 1 and 8"
+        if not 0.5 <= self.implicit_weight <= 1.0:
+            return "implicit_weight must be between 0.5 (centred) and 1 (backward)"
+        if not (0 <= self.robert_filter < 1 and 0.5 <= self.williams_filter <= 1):
+            return "robert_filter must be in [0, 1) and williams_filter in [0.5, 1]"
+        if self.perturbation < 0 or self.reference_temperature < 0:
+            return "perturbation and reference_temperature must be non-negative"
+        try:
+            levels = self.pressure_levels
+        except ValueError:
+            return f"pressure_levels_hpa must be comma-separated numbers, got {self.pressure_levels_hpa!r}"
+        if any(not 0 < p <= 1100 for p in levels):
+            return "pressure_levels_hpa must lie between 0 and 1100 hPa"
+        return None
+
+    @property
+    def grid(self) -> Grid:
+        standard = standard_grid(self.truncation)
+        return Grid(self.truncation, self.nlon or standard.nlon, self.nlat or standard.nlat)
+
+    @property
+    def levels(self) -> SigmaLevels:
+        return SigmaLevels(parse_half_levels(self.sigma_half_levels))
+
+    @property
+    def pressure_levels(self) -> tuple[float, ...]:
+        return tuple(float(p) for p in self.pressure_levels_hpa.split(",") if p.strip())
+
+    @property
+    def step_count_per_day(self) -> int:
+        return self.steps_per_day or max(1, round(36 * self.truncation / 30))
+
+    @property
+    def dt(self) -> float:
+        """Time step, s."""
+        return SECONDS_PER_DAY / self.step_count_per_day
+
+    def run_length(self) -> RunLength:
+        """In days: the file's time unit."""
+        return RunLength(self.dt / SECONDS_PER_DAY, self.spinup_days, self.days,
+                         self.output_interval_hours / 24)
+
+
+def reference_temperature(sigma):
+    """SPEEDY's T_ref (K): 288 max(0.2, sigma)^(R gamma / g), gamma = 6 K/km."""
+    return 288.0 * np.maximum(0.2, sigma) ** (GAS_CONSTANT * 0.006 / GRAVITY)
+
+
+class Speedy:
+    """Spectral primitive-equation ensemble block at one number format.
+
+    Spectral arrays are (member, level, m, l) complex; grid arrays (member, level, lon, lat).
+    The state is (previous time level..., current time level..., started), the prognostics
+    in the order of ``prognostics``; ``started`` is 0 before the first (forward) step.
+    """
+
+    name = "speedy"
+    Config = SpeedyConfig
+    prognostics = ("vorticity", "divergence", "temperature", "log_surface_pressure")
+    time_units = "days since 2000-01-01 00:00:00"
+    time_long_name = "time since the end of spin-up"
+    variables = {
+        "u": Variable("m s-1", "eastward wind", ("member", "time", "sigma", "lat", "lon"),
+                      "eastward_wind"),
+        "v": Variable("m s-1", "northward wind", ("member", "time", "sigma", "lat", "lon"),
+                      "northward_wind"),
+        "temperature": Variable("K", "air temperature", ("member", "time", "sigma", "lat", "lon"),
+                                "air_temperature"),
+        "surface_pressure": Variable("Pa", "surface pressure", ("member", "time", "lat", "lon"),
+                                     "surface_air_pressure"),
+        "geopotential_height": Variable("m", "geopotential height on pressure levels",
+                                        ("member", "time", "pressure", "lat", "lon"),
+                                        "geopotential_height"),
+        "global_mean_temperature": Variable("K", "mass-weighted global mean air temperature",
+                                            ("member", "time")),
+        "global_mean_kinetic_energy": Variable("m2 s-2", "mass-weighted global mean kinetic "
+                                               "energy per unit mass", ("member", "time")),
+    }
+
+    def __init__(self, config: SpeedyConfig, fmt: NumberFormat):
+        self.config = config
+        self.fmt = fmt
+        self.grid = config.grid
+        self.levels = config.levels
+        nearest = fmt.with_rounding("nearest")
+        self._convert = lambda values: (np.asarray(values) if fmt.is_float64
+                                        else np.asarray(round_to_format(values, nearest)))
+        self.float64 = SpectralTransform(self.grid)  # diagnostics and setup
+        self.transform = SpectralTransform(self.grid, self._convert)
+        self._setup_constants()
+
+    # --- constants, rounded to the format once ---------------------------------------------
+
+    def _setup_constants(self):
+        config, levels, transform = self.config, self.levels, self.transform
+        c = self._convert
+        dt_scaled = config.dt / EARTH_RADIUS  # time step on the unit sphere, s m-1
+        k = levels.count
+        column = (k, 1, 1)
+        mu = self.grid.mu
+        self.t_ref = (np.full(levels.count, config.reference_temperature)
+                      if config.reference_temperature > 0 else reference_temperature(levels.full))
+        # Grid constants (broadcast against (member, level, lon, lat)).
+        self.coriolis = c(2 * EARTH_ROTATION * EARTH_RADIUS * mu)  # a f
+        self.inverse_coslat2 = c(1.0 / (1.0 - mu**2))
+        self.half_interior = c(levels.half[1:-1].reshape((k - 1, 1, 1)))
+        self.thickness = c(levels.thickness.reshape(column))
+        self.full_column = c(levels.full.reshape(column))
+        self.inverse_double_thickness = c(1.0 / (2 * levels.thickness).reshape(column))
+        self.t_ref_column = c(self.t_ref.reshape(column))
+        self.gas_constant = float(c(GAS_CONSTANT))
+        self.kappa = float(c(KAPPA))
+        self.log_sigma = c(np.log(levels.full).reshape(column))
+        self.mu = c(mu)
+        # Analysis tables with dt / a folded in: their results are increments per step.
+        self.vector_m = c(dt_scaled * self.float64.vector_m)
+        self.vector_h = c(dt_scaled * self.float64.vector_h)
+        self.analysis = c(dt_scaled * self.float64.analysis_table)
+        xi = -self.float64.eigenvalues  # l (l + 1)
+        self.laplace_step = c(dt_scaled * xi)  # dt/a l(l+1): Laplacian increment factor
+        self.xi = c(xi)
+        self.not_mean = (xi > 0).astype(np.float64)
+        # Semi-implicit operators (per step, unit sphere).
+        hydrostatic = GAS_CONSTANT * levels.hydrostatic
+        tau = self._linear_temperature_operator()
+        self.rg = c(hydrostatic)
+        self.tau_step = c(dt_scaled * tau)
+        self.thickness_step = c(dt_scaled * levels.thickness)
+        self.rt_ref = c(GAS_CONSTANT * self.t_ref)
+        self.rt_ref_column = self.rt_ref.reshape(column)
+        alpha = config.implicit_weight
+        coupling = dt_scaled**2 * (hydrostatic @ tau + np.outer(GAS_CONSTANT * self.t_ref,
+                                                                levels.thickness))
+        degrees = np.arange(self.grid.truncation + 1)
+        self.implicit = {}
+        self.diffusion = {}
+        largest = self.grid.truncation * (self.grid.truncation + 1.0)
+        shape = (degrees * (degrees + 1.0) / largest) ** config.hyperdiffusion_order
+        for s in (1, 2):
+            matrices = np.eye(k)[None] + (alpha * s) ** 2 * (degrees * (degrees + 1.0))[:, None, None] \
+                * coupling[None]
+            self.implicit[s] = (c(s * np.linalg.inv(matrices)), float(c(alpha * s)))
+            damping = {}
+            for name, hours in (("vorticity", config.hyperdiffusion_hours),
+                                ("divergence", config.hyperdiffusion_divergence_hours)):
+                rate = shape / (hours * 3600.0)
+                damping[name] = c((1.0 / (1.0 + s * config.dt * rate))[None, :] * np.ones(
+                    (self.grid.truncation + 1, 1)))
+            self.diffusion[s] = damping
+        # Held-Suarez forcing.
+        self.held_suarez = config.forcing == "held-suarez" and not config.barotropic
+        self.friction = c((config.dt * held_suarez.friction_rate(levels.full)).reshape((k, 1, 1)))
+        self.relaxation = c(EARTH_RADIUS * held_suarez.relaxation_rate(levels.full, mu)[:, None, :])
+        self.phi_s = self._surface_geopotential()
+        self.laplace_orography = c(dt_scaled * xi * self.phi_s)
+        self.robert = float(c(config.robert_filter / 2))
+        self.williams = float(c(config.williams_filter))
+        self.williams_minus_one = float(c(config.williams_filter - 1))
+
+    def _linear_temperature_operator(self) -> np.ndarray:
+        """tau with dT/dt = -tau D for the linearisation about (T_ref, rest), from the same
+        discrete continuity and vertical advection as the full equations."""
+        levels = self.levels
+        k = levels.count
+        column = (k, 1, 1)
+        tau = np.zeros((k, k))
+        for r in range(k):
+            unit = np.zeros((1, k, 1, 1))
+            unit[0, r] = 1.0
+            _, sigmadot, omega = continuity(unit, levels.thickness.reshape(column),
+                                            levels.half[1:-1].reshape((k - 1, 1, 1)),
+                                            levels.full.reshape(column))
+            tendency = (-vertical_advection(self.t_ref.reshape((1, k, 1, 1)), sigmadot,
+                                            1.0 / (2 * levels.thickness).reshape(column))
+                        + KAPPA * self.t_ref.reshape((1, k, 1, 1)) * omega)
+            tau[:, r] = -tendency[0, :, 0, 0]
+        return tau
+
+    def _surface_geopotential(self) -> np.ndarray:
+        """Phi_s (m2 s-2) as spectral coefficients (1, 1, m, l), from the orography setting."""
+        config = self.config
+        choice = config.orography
+        if choice == "auto":
+            choice = ("jablonowski-williamson" if config.initial_state.startswith("jablonowski")
+                      else "flat")
+        lon, mu = self._grid_coordinates()
+        if choice == "flat":
+            field = np.zeros_like(lon * mu)
+        elif choice == "jablonowski-williamson":
+            field = jablonowski_williamson(lon, mu, np.array([0.5]), EARTH_RADIUS, EARTH_ROTATION,
+                                           GAS_CONSTANT, GRAVITY, perturbed=False)[3]
+        elif choice == "mountain":
+            field = GRAVITY * idealised_mountain(lon, mu)
+        else:
+            field = _orography_file(choice, self.grid)
+        return self.float64.to_spectral(field)[None, None]
+
+    def _grid_coordinates(self):
+        lon = np.radians(self.grid.longitude)[:, None]
+        return lon, self.grid.mu[None, :]
+
+    def coordinates(self) -> dict:
+        g = self.grid
+        return {
+            "lat": (g.latitude, {"units": "degrees_north", "standard_name": "latitude",
+                                 "long_name": "Gaussian latitude", "axis": "Y"}),
+            "lon": (g.longitude, {"units": "degrees_east", "standard_name": "longitude",
+                                  "long_name": "longitude", "axis": "X"}),
+            "sigma": (self.levels.full, {"units": "1", "long_name": "sigma at full levels",
+                                         "standard_name": "atmosphere_sigma_coordinate",
+                                         "positive": "down", "axis": "Z"}),
+            "pressure": (100.0 * np.array(self.config.pressure_levels),
+                         {"units": "Pa", "standard_name": "air_pressure",
+                          "long_name": "pressure of the geopotential height levels",
+                          "positive": "down"}),
+        }
+
+    # --- the equations -----------------------------------------------------------------
+
+    def increments(self, vorticity, divergence, temperature, log_ps):
+        """Explicit increments over one time step (dt times the tendencies) of all
+        prognostics, spectral, at the current time level."""
+        t = self.transform
+        k = self.levels.count
+        fields = t.to_grid(np.concatenate((vorticity, divergence, temperature, log_ps), axis=1))
+        zeta, div = fields[:, :k], fields[:, k:2 * k]
+        temp, log_ps_grid = fields[:, 2 * k:3 * k], fields[:, 3 * k:]
+        u, v = t.winds(vorticity, divergence)
+        absolute = zeta + self.coriolis
+        if self.config.barotropic:
+            a_field, b_field = absolute * v, -(absolute * u)
+            flux = t.grid_to_fourier(np.concatenate((a_field, b_field), axis=1))
+            _, curl = t.divergence_curl(flux[:, :k], flux[:, k:], self.vector_m, self.vector_h)
+            zero = 0.0 * divergence
+            return curl, zero, 0.0 * temperature, 0.0 * log_ps
+        along, across = t.gradient(log_ps)
+        advection_ps = (u * along + v * across) * self.inverse_coslat2  # v . grad ln p_s
+        ps_tendency, sigmadot, omega_part = continuity(
+            div + advection_ps, self.thickness, self.half_interior, self.full_column)
+        anomaly = temp - self.t_ref_column
+        rt = self.gas_constant * anomaly
+        a_field = absolute * v - vertical_advection(u, sigmadot, self.inverse_double_thickness) \
+            - rt * along
+        b_field = -(absolute * u) - vertical_advection(v, sigmadot, self.inverse_double_thickness) \
+            - rt * across
+        kinetic = 0.5 * ((u * u + v * v) * self.inverse_coslat2)
+        heating = anomaly * div - vertical_advection(temp, sigmadot, self.inverse_double_thickness) \
+            + self.kappa * temp * (advection_ps + omega_part)
+        if self.held_suarez:
+            log_p = self.log_sigma + log_ps_grid
+            equilibrium = held_suarez.equilibrium_temperature(log_p, self.mu, self.kappa)
+            heating = heating - self.relaxation * (temp - equilibrium)
+        vectors = t.grid_to_fourier(np.concatenate((a_field, u * anomaly, b_field, v * anomaly),
+                                                   axis=1))
+        scalars = t.grid_to_fourier(np.concatenate((kinetic, heating, ps_tendency), axis=1))
+        div_f, curl_f = t.divergence_curl(vectors[:, :2 * k], vectors[:, 2 * k:],
+                                          self.vector_m, self.vector_h)
+        scalar_increments = t.legendre(scalars, self.analysis)
+        d_vorticity = curl_f[:, :k]
+        # Laplacian terms: dt/a l(l+1) (Phi_s + R G T + E + R T_ref ln p_s); E arrives as an
+        # increment already (dt/a E), so it takes l(l+1) alone.
+        geopotential = level_product(self.rg, self.laplace_step * (temperature * self.not_mean))
+        d_divergence = (div_f[:, :k] + self.laplace_orography + geopotential
+                        + self.xi * scalar_increments[:, :k]
+                        + self.rt_ref_column * (self.laplace_step * log_ps))
+        d_temperature = scalar_increments[:, k:2 * k] - div_f[:, k:]
+        d_log_ps = scalar_increments[:, 2 * k:]
+        if self.held_suarez:
+            d_vorticity = d_vorticity - self.friction * vorticity
+            d_divergence = d_divergence - self.friction * divergence
+        return d_vorticity, d_divergence, d_temperature, d_log_ps
+
+    # --- time stepping -------------------------------------------------------------------
+
+    def linear_increments(self, divergence, temperature, log_ps):
+        """The semi-implicit linear terms (dt times L X) for (D, T, ln p_s):
+        L_D = l(l+1)/a^2 (R G T + R T_ref ln p_s), L_T = -tau D, L_p = -dsigma . D."""
+        d_divergence = (level_product(self.rg, self.laplace_step * (temperature * self.not_mean))
+                        + self.rt_ref_column * (self.laplace_step * log_ps))
+        d_temperature = -level_product(self.tau_step, divergence)
+        d_log_ps = -level_product(self.thickness_step[None, :], divergence)
+        return d_divergence, d_temperature, d_log_ps
+
+    def step(self, state):
+        """One leapfrog step (forward for the first) with semi-implicit gravity waves,
+        implicit hyperdiffusion and the Robert-Asselin-Williams filter."""
+        count = len(self.prognostics)
+        previous, current, started = state[:count], state[count:2 * count], state[-1]
+        first = not bool(np.asarray(started).ravel()[0])
+        s = 1 if first else 2
+        explicit = list(self.increments(*current))
+        if not first and not self.config.barotropic:
+            # G = F + L(X(t - dt) - X(t)): the linear terms move from t to the implicit average.
+            difference = [p - c for p, c in zip(previous[1:], current[1:])]
+            linear = self.linear_increments(*difference)
+            explicit[1:] = [e + l for e, l in zip(explicit[1:], linear)]
+        if self.config.barotropic:
+            changes = [s * e for e in explicit]
+        else:
+            changes = self._implicit_solve(s, *explicit)
+        start = current if first else previous
+        new = [x + d for x, d in zip(start, changes)]
+        damping = self.diffusion[s]
+        new[0] = new[0] * damping["vorticity"]
+        new[1] = new[1] * damping["divergence"]
+        new[2] = new[2] * damping["vorticity"]
+        if first:
+            return (*current, *new, started * 0.0 + 1.0)
+        # Robert-Asselin-Williams: d = nu/2 (x_{n-1} - 2 x_n + x_{n+1}).
+        filtered, advanced = [], []
+        for old, now, ahead in zip(previous, current, new):
+            displacement = self.robert * ((old - now) + (ahead - now))
+            filtered.append(now + self.williams * displacement)
+            advanced.append(ahead + self.williams_minus_one * displacement)
+        return (*filtered, *advanced, started)
+
+    def _implicit_solve(self, s, d_vorticity, d_divergence, d_temperature, d_log_ps):
+        """Changes over s time steps from increments G, solving per total wavenumber l
+        (I + (alpha s)^2 dt^2 l(l+1) (R G tau + R T_ref dsigma^T)) delta_D = s (G_D + alpha s
+        dt l(l+1) (R G G_T + R T_ref G_p)); then delta_T = s G_T - alpha s dt tau delta_D,
+        delta_p = s G_p - alpha s dt dsigma . delta_D."""
+        inverse, alpha_s = self.implicit[s]
+        rhs = d_divergence + alpha_s * (
+            level_product(self.rg, self.laplace_step * (d_temperature * self.not_mean))
+            + self.rt_ref_column * (self.laplace_step * d_log_ps))
+        # inverse: (l, K, K) times s; rhs (member, K, m, l) -> (member, l, K, m).
+        delta_divergence = np.moveaxis(inverse @ np.moveaxis(rhs, -1, 1), 1, -1)
+        delta_temperature = s * d_temperature - alpha_s * level_product(self.tau_step, delta_divergence)
+        delta_log_ps = s * d_log_ps - alpha_s * level_product(self.thickness_step[None, :],
+                                                              delta_divergence)
+        return s * d_vorticity, delta_divergence, delta_temperature, delta_log_ps
+
+    # --- the model protocol ----------------------------------------------------------------
+
+    def initial_state(self, perturbation_rngs):
+        """Spectral (previous, current, started) from the configured initial state, each member
+        with perturbation * N(0, 1) added to temperature at every grid point."""
+        config, f64 = self.config, self.float64
+        k = self.levels.count
+        lon, mu = self._grid_coordinates()
+        shape = (k,) + lon.shape[:1] + mu.shape[1:]
+        if config.initial_file:
+            vorticity, divergence, temperature, log_ps = _initial_fields(
+                config.initial_file, self.grid, k)
+        else:
+            temperature_grid = reference_temperature(self.levels.full)[:, None, None] * np.ones(shape)
+            u_grid = v_grid = np.zeros(shape)
+            log_ps_grid = np.zeros(shape[1:])
+            if config.initial_state.startswith("jablonowski"):
+                u_grid, v_grid, temperature_grid, _ = jablonowski_williamson(
+                    lon, mu, self.levels.full, EARTH_RADIUS, EARTH_ROTATION, GAS_CONSTANT,
+                    GRAVITY, perturbed=config.initial_state == "jablonowski-williamson")
+            vorticity, divergence = self.vorticity_divergence(u_grid, v_grid)
+            if config.initial_state == "rossby-haurwitz":
+                vorticity = f64.to_spectral(EARTH_RADIUS * rossby_haurwitz_vorticity(lon, mu)
+                                            * np.ones(shape))
+            temperature = f64.to_spectral(temperature_grid)
+            log_ps = f64.to_spectral(log_ps_grid)[None]
+        members = len(perturbation_rngs)
+        noise = np.array([f64.to_spectral(rng.standard_normal(shape)) for rng in perturbation_rngs])
+        fields = [np.repeat(x[None], members, axis=0) for x in (vorticity, divergence, temperature,
+                                                               log_ps)]
+        fields[2] = fields[2] + config.perturbation * noise
+        return (*fields, *[x.copy() for x in fields], np.zeros(members))
+
+    def vorticity_divergence(self, u, v):
+        """Spectral (a zeta, a D) from grid winds (m s-1), levels first: the curl and divergence
+        of (u cos(phi), v cos(phi)) on the unit sphere."""
+        f64 = self.float64
+        coslat = np.sqrt(1.0 - self.grid.mu**2)
+        divergence, curl = f64.divergence_curl(f64.grid_to_fourier(u * coslat),
+                                               f64.grid_to_fourier(v * coslat),
+                                               f64.vector_m, f64.vector_h)
+        return curl, divergence
+
+    def snapshot(self, state):
+        """Grid diagnostics (float64) of the current time level."""
+        count = len(self.prognostics)
+        vorticity, divergence, temperature, log_ps = (np.asarray(a) for a in state[count:2 * count])
+        f64 = self.float64
+        coslat = np.sqrt(1.0 - self.grid.mu**2)
+        u, v = f64.winds(vorticity, divergence)
+        u, v = u / coslat, v / coslat
+        temp = f64.to_grid(temperature)
+        log_ps_grid = f64.to_grid(log_ps)[:, 0]
+        ps = REFERENCE_PRESSURE * np.exp(log_ps_grid)
+        phi_s = f64.to_grid(self.phi_s[0])[0]
+        geopotential = phi_s + GAS_CONSTANT * np.einsum("kr,brij->bkij", self.levels.hydrostatic, temp)
+        height = geopotential_height(geopotential, phi_s, log_ps_grid, self.levels.full,
+                                     np.array(self.config.pressure_levels) * 100.0)
+        weights = self.grid.weights / (2.0 * self.grid.nlon)  # area fractions per point
+        thickness = self.levels.thickness[:, None, None]
+        mass = ps[:, None] * thickness  # (member, level, lon, lat), per unit area / g
+
+        def global_mean(field):
+            return (field * mass * weights).sum(axis=(1, 2, 3)) / (mass * weights).sum(axis=(1, 2, 3))
+
+        def lat_lon(field):  # (..., lon, lat) -> (..., lat, lon)
+            return np.swapaxes(field, -1, -2)
+
+        return {"u": lat_lon(u), "v": lat_lon(v), "temperature": lat_lon(temp),
+                "surface_pressure": lat_lon(ps), "geopotential_height": lat_lon(height),
+                "global_mean_temperature": global_mean(temp),
+                "global_mean_kinetic_energy": global_mean(0.5 * (u * u + v * v))}
+
+
+def level_product(matrix, values):
+    """sum_r matrix[k, r] values[:, r, ...] for spectral values (member, K, m, l)."""
+    shape = values.shape
+    flat = values.reshape(shape[:2] + (-1,))
+    return (matrix @ flat).reshape((shape[0], matrix.shape[0]) + shape[2:])
+
+
+def geopotential_height(geopotential, phi_s, log_ps, sigma, pressures):
+    """Geopotential height (m) on ``pressures`` (Pa), linear in ln p between full levels and,
+    below the lowest one, between it and the surface (Phi_s at p_s); extrapolated linearly in
+    ln p above the top level. Shapes: geopotential (member, K, lon, lat)."""
+    log_p_levels = np.log(sigma)[None, :, None, None] + log_ps[:, None]  # ln(p/p0)
+    log_p = np.concatenate((log_p_levels, log_ps[:, None]), axis=1)
+    values = np.concatenate((geopotential, np.broadcast_to(phi_s, log_ps.shape)[:, None]), axis=1)
+    targets = np.log(np.asarray(pressures) / REFERENCE_PRESSURE)
+    out = np.empty((geopotential.shape[0], len(targets)) + geopotential.shape[2:])
+    for index, target in enumerate(targets):
+        # The first level (from the top) whose pressure reaches the target, at least 1.
+        below = np.clip((log_p < target).sum(axis=1), 1, log_p.shape[1] - 1)
+        above = below - 1
+        lp1 = np.take_along_axis(log_p, above[:, None], 1)[:, 0]
+        lp2 = np.take_along_axis(log_p, below[:, None], 1)[:, 0]
+        v1 = np.take_along_axis(values, above[:, None], 1)[:, 0]
+        v2 = np.take_along_axis(values, below[:, None], 1)[:, 0]
+        out[:, index] = v1 + (v2 - v1) * (target - lp1) / (lp2 - lp1)
+    return out / STANDARD_GRAVITY
+
+
+def idealised_mountain(lon, mu, height=2000.0, centre=(np.pi / 2, np.pi / 6), width=1.5e6):
+    """Surface height (m) of an isolated Gaussian mountain, h0 exp(-(r/w)^2), r the
+    great-circle distance from ``centre`` (lambda, phi): 2 km at 90 E, 30 N, w = 1500 km."""
+    lam_c, phi_c = centre
+    cos = np.sqrt(1.0 - mu**2)
+    arc = np.clip(np.sin(phi_c) * mu + np.cos(phi_c) * cos * np.cos(lon - lam_c), -1, 1)
+    return height * np.exp(-((EARTH_RADIUS * np.arccos(arc) / width) ** 2))
+
+
+def _orography_file(path: str, grid: Grid) -> np.ndarray:
+    """Surface geopotential (m2 s-2) on the model grid, (lon, lat), from a NetCDF file with
+    ``surface_geopotential`` (or ``orography`` in m) on dimensions (lat, lon)."""
+    import xarray as xr
+
+    from pipeline.models.base import ModelParameterError
+
+    try:
+        data = xr.open_dataset(path, decode_times=False)
+    except (OSError, ValueError):
+        raise ModelParameterError(
+            f"orography {path!r} is neither flat, mountain, jablonowski-williamson, auto nor a "
+            "readable NetCDF file.") from None
+    with data:
+        if "surface_geopotential" in data:
+            field = np.asarray(data["surface_geopotential"].values, dtype=np.float64)
+        elif "orography" in data:
+            field = GRAVITY * np.asarray(data["orography"].values, dtype=np.float64)
+        else:
+            raise ModelParameterError(
+                f"orography file {path} has neither surface_geopotential nor orography.")
+    if field.shape != (grid.nlat, grid.nlon):
+        raise ModelParameterError(
+            f"orography file {path} holds a {field.shape} field; this grid needs "
+            f"({grid.nlat}, {grid.nlon}) (lat, lon).")
+    return field.T
+
+
+@functools.lru_cache(maxsize=4)
+def _initial_fields(path: str, grid: Grid, levels: int):
+    """Spectral (a zeta, a D, T, ln p_s) from the last snapshot of member 0 of a speedy file."""
+    import xarray as xr
+
+    from pipeline.models.base import ModelParameterError
+
+    with xr.open_dataset(path, decode_times=False) as data:
+        last = {name: np.asarray(data[name].isel(member=0, time=-1).values, dtype=np.float64)
+                for name in ("u", "v", "temperature", "surface_pressure")}
+    expected = (levels, grid.nlat, grid.nlon)
+    if last["u"].shape != expected:
+        raise ModelParameterError(
+            f"initial_file {path} holds fields of shape {last['u'].shape}, but this model "
+            f"needs {expected} (sigma, lat, lon).")
+    transform = SpectralTransform(grid)
+    coslat = np.sqrt(1.0 - grid.mu**2)
+    u, v, temperature = (np.swapaxes(last[name], -1, -2) for name in ("u", "v", "temperature"))
+    divergence, curl = transform.divergence_curl(transform.grid_to_fourier(u * coslat),
+                                                 transform.grid_to_fourier(v * coslat),
+                                                 transform.vector_m, transform.vector_h)
+    log_ps = transform.to_spectral(np.log(np.swapaxes(last["surface_pressure"], -1, -2)
+                                          / REFERENCE_PRESSURE))[None]
+    return curl, divergence, transform.to_spectral(temperature), log_ps
