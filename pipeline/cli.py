@@ -63,7 +63,7 @@ def _add_simulate(subparsers) -> None:
         description="Run an ensemble of MODEL at number format NAME and write one CF NetCDF "
         "file. Under mpiexec/srun the member blocks are spread over the ranks.",
     )
-    parser.add_argument("model", help="lorenz63, heat_column or shallow_water")
+    parser.add_argument("model", help="lorenz63, heat_column, shallow_water or speedy")
     parser.add_argument("--format", required=True, dest="format_name",
                         help="number format, e.g. float64, e11m10, e5m10-sr")
     parser.add_argument("--members", type=int, required=True, help="ensemble size")

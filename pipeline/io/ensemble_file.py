@@ -28,7 +28,7 @@ def ensemble_dataset(model_class, config, fmt: NumberFormat, blocks: list[BlockR
     if model.time_units.split(" ")[0] in ("days", "seconds", "hours"):
         coords["time"][2].update({"standard_name": "time", "calendar": "365_day"})
     for name, (values, attributes) in model.coordinates().items():
-        coords[name] = (name, values, attributes)
+        coords[name] = (() if np.ndim(values) == 0 else name, values, attributes)
     data = {}
     for name, variable in model.variables.items():
         values = np.concatenate([block.fields[name] for block in blocks], axis=0)

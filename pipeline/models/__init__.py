@@ -4,8 +4,9 @@ from pipeline.models.base import ModelParameterError
 from pipeline.models.heat_column import HeatColumn
 from pipeline.models.lorenz63 import Lorenz63
 from pipeline.models.shallow_water import ShallowWater
+from pipeline.models.speedy import Speedy
 
-MODELS = {model.name: model for model in (Lorenz63, HeatColumn, ShallowWater)}
+MODELS = {model.name: model for model in (Lorenz63, HeatColumn, ShallowWater, Speedy)}
 
 
 def get_model(name: str):

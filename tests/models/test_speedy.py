@@ -1,0 +1,217 @@
+"""SPEEDY-like dynamical core against independent references: Legendre functions from scipy,
+analytic spherical-harmonic identities, the Rossby-Haurwitz phase speed (Haurwitz 1940), the
+Jablonowski & Williamson (2006) baroclinic-wave test and the Held & Suarez (1994) jets."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.special
+
+from pipeline.models.base import ModelParameterError, parse_overrides
+from pipeline.models.run import run_block
+from pipeline.models.speedy import Speedy
+from pipeline.models.speedy.core import EARTH_RADIUS
+from pipeline.models.speedy.initial import rossby_haurwitz_phase_speed
+from pipeline.models.speedy.spectral import SpectralTransform, legendre_table, standard_grid
+from pipeline.precision import NumberFormat
+
+FLOAT64 = NumberFormat.parse("float64")
+
+
+def config(**overrides):
+    return parse_overrides(Speedy.Config, {k: str(v) for k, v in overrides.items()}, "speedy")
+
+
+def integrate(model, state, steps):
+    for _ in range(steps):
+        state = model.step(state)
+    return state
+
+
+def random_coefficients(transform, rng, *lead):
+    t = transform.grid.truncation
+    values = (rng.standard_normal(lead + (t + 1, t + 1))
+              + 1j * rng.standard_normal(lead + (t + 1, t + 1))) * transform.mask
+    values[..., 0, :] = values[..., 0, :].real  # m = 0 coefficients of a real field are real
+    return values
+
+
+# --- transforms -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("l,m", [(0, 0), (1, 1), (7, 3), (21, 0), (21, 21), (30, 17)])
+def test_legendre_functions_match_scipy(l, m):
+    mu = standard_grid(30).mu
+    reference = (scipy.special.lpmv(m, l, mu) * (-1) ** m  # scipy carries the Condon-Shortley phase
+                 * math.sqrt((2 * l + 1) / 2 * math.factorial(l - m) / math.factorial(l + m)))
+    assert np.allclose(legendre_table(30, mu)[m, l], reference, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("truncation", [21, 30])
+def test_grid_spectral_grid_round_trip_is_exact_to_round_off(truncation):
+    transform = SpectralTransform(standard_grid(truncation))
+    coefficients = random_coefficients(transform, np.random.default_rng(1), 3)
+    grid = transform.to_grid(coefficients)
+    assert grid.shape == (3, transform.grid.nlon, transform.grid.nlat)
+    assert np.abs(transform.to_spectral(grid) - coefficients).max() < 1e-12  # O(1) values
+
+
+def test_laplacian_eigenvalues_on_an_analytic_field():
+    # f = (1 - mu^2) cos(2 lambda) = cos^2(phi) cos(2 lambda) is a degree-2 harmonic:
+    # Laplacian f = -2 (2 + 1) f = -6 f on the unit sphere.
+    transform = SpectralTransform(standard_grid(21))
+    lon = np.radians(transform.grid.longitude)[:, None]
+    field = (1 - transform.grid.mu[None, :] ** 2) * np.cos(2 * lon)
+    laplacian = transform.to_grid(transform.eigenvalues * transform.to_spectral(field))
+    assert np.allclose(laplacian, -6 * field, atol=1e-12)
+    assert transform.eigenvalues[3, 7] == -56.0
+
+
+def test_divergence_of_a_gradient_is_the_laplacian_and_its_curl_vanishes():
+    transform = SpectralTransform(standard_grid(21))
+    f = random_coefficients(transform, np.random.default_rng(2), 2)
+    along, across = transform.gradient(f)
+    div, curl = transform.divergence_curl(transform.grid_to_fourier(along),
+                                          transform.grid_to_fourier(across),
+                                          transform.vector_m, transform.vector_h)
+    assert np.abs(div - transform.eigenvalues * f).max() < 1e-9
+    assert np.abs(curl).max() < 1e-9
+
+
+def test_solid_body_rotation_has_vorticity_two_u0_sin_latitude():
+    # u = u0 cos(phi), v = 0: zeta = 2 u0 sin(phi) / a, no divergence (Williamson et al. 1992, case 1).
+    model = Speedy(config(truncation=21, sigma_half_levels="0,1"), FLOAT64)
+    lon, mu = model._grid_coordinates()
+    u = 40.0 * np.sqrt(1 - mu**2) * np.ones_like(lon)
+    vorticity, divergence = model.vorticity_divergence(u[None], 0 * u[None])
+    grid = model.float64.to_grid(vorticity)[0]
+    assert np.allclose(grid / EARTH_RADIUS, 2 * 40.0 * mu / EARTH_RADIUS * np.ones_like(lon),
+                       rtol=0, atol=1e-18)
+    assert np.abs(divergence).max() < 1e-12
+    winds = model.float64.winds(vorticity, divergence)
+    assert np.allclose(winds[0][0], u * np.sqrt(1 - mu**2), atol=1e-11)
+
+
+# --- dynamics -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_rossby_haurwitz_wave_moves_at_its_analytic_phase_speed(days):
+    cfg = config(truncation=21, sigma_half_levels="0,1", initial_state="rossby-haurwitz",
+                 barotropic=True, forcing="none", perturbation=0.0)
+    model = Speedy(cfg, FLOAT64)
+    state = model.initial_state([np.random.default_rng(0)])
+    start = np.asarray(state[4])[0, 0, 4, 5]  # the (l, m) = (5, 4) coefficient carries the wave
+    end_state = integrate(model, state, days * cfg.step_count_per_day)
+    end = np.asarray(end_state[4])[0, 0]
+    travelled = (-np.angle(end[4, 5] / start) / 4) % (np.pi / 2)  # e^{i m (lambda - nu t)}
+    expected = (rossby_haurwitz_phase_speed() * days * 86400) % (np.pi / 2)
+    assert travelled == pytest.approx(expected, rel=2e-3)
+    assert abs(end[4, 5]) == pytest.approx(abs(start), rel=2e-3)  # shape kept
+    others = np.abs(end).copy()
+    others[4, 5] = others[0, 1] = 0.0  # the wave and the super-rotation
+    assert others.max() < 1e-6 * abs(start)
+
+
+def test_balanced_jablonowski_williamson_state_stays_steady():
+    cfg = config(truncation=21, initial_state="jablonowski-williamson-balanced", forcing="none",
+                 perturbation=0.0, days=5)
+    model = Speedy(cfg, FLOAT64)
+    state = model.initial_state([np.random.default_rng(0)])
+    before = model.snapshot(state)
+    after = model.snapshot(integrate(model, state, 5 * cfg.step_count_per_day))
+    assert np.abs(after["surface_pressure"] - 1e5).max() < 100  # Pa: within 1 hPa
+    assert np.abs(after["u"] - before["u"]).max() < 2.0  # m s-1, of a 35 m s-1 jet
+    assert np.abs(after["v"]).max() < 1.0
+
+
+def test_jablonowski_williamson_wave_deepens_into_the_published_range_by_day_nine():
+    # JW06 (figs. 5-7 and its reference solutions): by day 9 the wave's lows reach roughly
+    # 940-985 hPa depending on resolution; at T30 with SPEEDY's 8 levels we measure 963 hPa.
+    cfg = config(truncation=30, initial_state="jablonowski-williamson", forcing="none",
+                 perturbation=0.0)
+    model = Speedy(cfg, FLOAT64)
+    state = model.initial_state([np.random.default_rng(0)])
+    day5 = model.snapshot(state := integrate(model, state, 5 * cfg.step_count_per_day))
+    day9 = model.snapshot(integrate(model, state, 4 * cfg.step_count_per_day))
+    ps = day9["surface_pressure"][0]  # (lat, lon)
+    assert 940e2 < ps.min() < 985e2
+    assert day5["surface_pressure"].min() > 990e2  # the wave grows, it is not there at once
+    lat_index, _ = np.unravel_index(ps.argmin(), ps.shape)
+    assert 35 < model.grid.latitude[lat_index] < 70  # in the northern storm track
+    south = ps[model.grid.latitude < 0]
+    assert np.abs(south - 1e5).max() < 300  # the unperturbed hemisphere stays quiet
+
+
+@pytest.mark.slow
+def test_held_suarez_jets_after_spin_up():
+    # HS94 fig. 2: zonal-mean zonal wind maxima near 30 m/s at 200-300 hPa, 40-45 deg in each
+    # hemisphere. T21, 300 days from rest, mean of the last 100 (one member).
+    cfg = config(truncation=21, days=1, perturbation=0.1)
+    model = Speedy(cfg, FLOAT64)
+    state = model.initial_state([np.random.default_rng(0)])
+    state = integrate(model, state, 200 * cfg.step_count_per_day)
+    mean = 0.0
+    for _ in range(25):
+        state = integrate(model, state, 4 * cfg.step_count_per_day)
+        mean = mean + model.snapshot(state)["u"][0].mean(axis=-1) / 25  # (sigma, lat)
+    latitude, sigma = model.grid.latitude, model.levels.full
+    for hemisphere in (latitude < 0, latitude > 0):
+        jet = mean[:, hemisphere]
+        level, row = np.unravel_index(jet.argmax(), jet.shape)
+        assert 25 < jet.max() < 40
+        assert 0.15 < sigma[level] < 0.35
+        assert 30 < abs(latitude[hemisphere][row]) < 50
+
+
+# --- precision and the model protocol ----------------------------------------------------
+
+def test_e11m52_equals_float64_and_e11m10_stays_close_over_a_day():
+    cfg = config(truncation=21, initial_state="jablonowski-williamson", days=1,
+                 output_interval_hours=12)
+    runs = {name: run_block(Speedy, cfg, NumberFormat.parse(name), 1, 0, 0, [0, 1])
+            for name in ("float64", "e11m52", "e11m10")}
+    for name, values in runs["float64"].fields.items():
+        assert np.array_equal(values, runs["e11m52"].fields[name]), name
+    difference = np.abs(runs["e11m10"].fields["surface_pressure"]
+                        - runs["float64"].fields["surface_pressure"]).max()
+    assert 0 < difference < 50  # Pa
+
+
+def test_a_low_precision_blow_up_is_recorded_not_raised():
+    cfg = config(truncation=21, initial_state="jablonowski-williamson", days=1,
+                 output_interval_hours=12)
+    result = run_block(Speedy, cfg, NumberFormat.parse("e5m4"), 1, 0, 0, [0])
+    assert np.isfinite(result.blowup_time).all()
+    assert np.isnan(result.fields["temperature"][:, -1]).all()
+
+
+def test_stochastic_runs_resume_bit_for_bit_from_a_checkpoint(tmp_path):
+    cfg = config(truncation=21, days=1, output_interval_hours=6)
+    fmt = NumberFormat.parse("e11m10-sr")
+    whole = run_block(Speedy, cfg, fmt, 5, 0, 1, [2, 3])
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_block(Speedy, cfg, fmt, 5, 0, 1, [2, 3], progress=stop_after_two,
+                  checkpoint=tmp_path / "c.pkl", checkpoint_every=1)
+    resumed = run_block(Speedy, cfg, fmt, 5, 0, 1, [2, 3], checkpoint=tmp_path / "c.pkl",
+                        checkpoint_every=1)
+    for name in whole.fields:
+        assert np.array_equal(whole.fields[name], resumed.fields[name]), name
+
+
+@pytest.mark.parametrize("key,value,words", [
+    ("truncation", "40", "too coarse for T40"),
+    ("initial_state", "calm", "initial_state must be one of"),
+    ("sigma_half_levels", "0,0.5,0.4,1", "must increase strictly"),
+    ("forcing", "radiation", "forcing must be one of"),
+])
+def test_bad_parameters_get_one_sentence(key, value, words):
+    overrides = {key: value}
+    if key == "truncation":
+        overrides.update(nlon="96", nlat="48")
+    with pytest.raises(ModelParameterError, match=words):
+        parse_overrides(Speedy.Config, overrides, "speedy")
