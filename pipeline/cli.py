@@ -99,6 +99,7 @@ def _run_simulate(args) -> None:
         model_class = get_model(args.model)
         fmt = NumberFormat.parse(args.format_name)
         config = parse_overrides(model_class.Config, _parse_settings(args.set), args.model)
+        model_class(config, fmt)  # reads input files (orography, initial state) and checks them
     except (ValueError, ModelParameterError) as error:
         raise UsageError(str(error)) from None
     for name, value, lowest in (("--members", args.members, 1), ("--seed", args.seed, 0),

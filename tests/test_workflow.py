@@ -59,13 +59,17 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
     assert set(rows[0]) == {"model", "variable", "rounding", "min_significand_bits"}
     keys = {(r["model"], r["variable"], r["rounding"]) for r in rows}
     expected = {(m, v, r) for m, vs in [("lorenz63", "xyz"), ("heat_column", ["temperature"]),
-                                        ("shallow_water", ["u", "v", "eta", "kinetic_energy"])]
+                                        ("shallow_water", ["u", "v", "eta", "kinetic_energy"]),
+                                        ("speedy", ["u", "v", "temperature", "surface_pressure",
+                                                    "geopotential_height", "global_mean_temperature",
+                                                    "global_mean_kinetic_energy"])]
                 for v in vs for r in ("nearest", "stochastic")}
     assert keys == expected
     for row in rows:
         assert row["min_significand_bits"] == "" or 1 <= int(row["min_significand_bits"]) <= 52
     for name in ("w1_lorenz63.png", "w1_heat_column.png", "profiles_heat_column.png",
-                 "w1_shallow_water.png", "maps_shallow_water_eta.png"):
+                 "w1_shallow_water.png", "maps_shallow_water_eta.png", "w1_speedy.png",
+                 "maps_speedy_surface_pressure.png"):
         assert (summary / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Simulations ran on 2 ranks as configured, and every file is CF with a format.
     import xarray as xr
@@ -79,3 +83,9 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
     water = xr.open_dataset(tmp_path / "results" / "shallow_water" / "float16.nc")  # e5m10
     assert water.attrs["model_initial_file"].endswith("results/shallow_water/spinup.nc")
     assert water.attrs["blown_up_members"] == 0
+    # The atmosphere too, on its chosen output levels, and its analysis maps them per point.
+    atmosphere = xr.open_dataset(tmp_path / "results" / "speedy" / "e11m10-sr.nc")
+    assert atmosphere.attrs["model_initial_file"].endswith("results/speedy/spinup.nc")
+    assert atmosphere.sizes["sigma"] == 2 and atmosphere.sizes["lat"] == 16
+    w1 = xr.open_dataset(tmp_path / "results" / "speedy" / "analysis.nc")["w1_temperature"]
+    assert w1.dims == ("format", "sigma", "lat", "lon")

@@ -154,6 +154,10 @@ def plot_maps(analysis: xr.Dataset, variable: str, path) -> None:
     columns = sorted(set(zip(bits.tolist(), exponents.tolist())), reverse=True)
     modes = [m for m in ROUNDING_MODES if m in rounding]
     values = np.asarray(field.values, dtype=float)
+    title = f"W1 of {variable} to float64 at every grid point"
+    if values.ndim > 3:  # (format, level..., y, x): the mean over levels
+        values = values.reshape((values.shape[0], -1) + values.shape[-2:]).mean(axis=1)
+        title = f"W1 of {variable} to float64, mean over {', '.join(field.dims[1:-2])}"
     positive = values[np.isfinite(values) & (values > 0)]
     norm = LogNorm(vmin=positive.min(), vmax=positive.max()) if positive.size else None
     figure, axes = plt.subplots(len(modes), len(columns), squeeze=False,
@@ -176,7 +180,7 @@ def plot_maps(analysis: xr.Dataset, variable: str, path) -> None:
     if image is not None:
         units = field.attrs.get("units", "")
         figure.colorbar(image, ax=axes, shrink=0.8, label=f"W1 of {variable} [{units}]")
-    figure.suptitle(f"{analysis.attrs['model']}: W1 of {variable} to float64 at every grid point")
+    figure.suptitle(f"{analysis.attrs['model']}: {title}")
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)
     plt.close(figure)

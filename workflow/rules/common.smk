@@ -2,7 +2,7 @@
 
 
 wildcard_constraints:
-    model="[a-z0-9_]+",
+    model="|".join(sorted(config["models"], key=len, reverse=True)),
     format="(float64|float32|float16|bfloat16|e[0-9]+m[0-9]+)(-sr)?",
     ensemble="[0-9]+",
 

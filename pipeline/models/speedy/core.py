@@ -89,6 +89,7 @@ class SpeedyConfig:
     williams_filter: float = 0.53
     perturbation: float = 0.1  # K, sd of the members' initial temperature noise
     pressure_levels_hpa: str = "500"  # geopotential height output levels
+    output_levels: str = "all"  # sigma levels of u, v, T in the output: "all" or 1-based from the top
     initial_file: str = ""  # NetCDF of this model: start from its last snapshot of member 0
 
     def check(self) -> str | None:
@@ -126,7 +127,21 @@ class SpeedyConfig:
             return f"pressure_levels_hpa must be comma-separated numbers, got {self.pressure_levels_hpa!r}"
         if any(not 0 < p <= 1100 for p in levels):
             return "pressure_levels_hpa must lie between 0 and 1100 hPa"
+        try:
+            chosen = self.output_level_indices
+        except ValueError:
+            chosen = None
+        if chosen is None or any(not 0 <= i < half.size - 1 for i in chosen) or not chosen:
+            return (f"output_levels must be 'all' or level numbers from 1 (top) to {half.size - 1}, "
+                    f"got {self.output_levels!r}")
         return None
+
+    @property
+    def output_level_indices(self) -> list[int]:
+        """0-based indices of the output sigma levels."""
+        if self.output_levels.strip() == "all":
+            return list(range(self.levels.count))
+        return [int(part) - 1 for part in self.output_levels.split(",") if part.strip()]
 
     @property
     def grid(self) -> Grid:
@@ -203,6 +218,8 @@ class Speedy:
         self.float64 = SpectralTransform(self.grid)  # diagnostics and setup
         self.transform = SpectralTransform(self.grid, self._convert)
         self._setup_constants()
+        if config.initial_file:
+            _initial_fields(config.initial_file, self.grid, self.levels.count)  # checked early
 
     # --- constants, rounded to the format once ---------------------------------------------
 
@@ -321,7 +338,7 @@ class Speedy:
                                  "long_name": "Gaussian latitude", "axis": "Y"}),
             "lon": (g.longitude, {"units": "degrees_east", "standard_name": "longitude",
                                   "long_name": "longitude", "axis": "X"}),
-            "sigma": (self.levels.full, {"units": "1", "long_name": "sigma at full levels",
+            "sigma": (self.levels.full[self.config.output_level_indices], {"units": "1", "long_name": "sigma at full levels",
                                          "standard_name": "atmosphere_sigma_coordinate",
                                          "positive": "down", "axis": "Z",
                                          "formula_terms": "sigma: sigma ps: surface_pressure ptop: ptop",
@@ -517,7 +534,9 @@ class Speedy:
         def lat_lon(field):  # (..., lon, lat) -> (..., lat, lon)
             return np.swapaxes(field, -1, -2)
 
-        return {"u": lat_lon(u), "v": lat_lon(v), "temperature": lat_lon(temp),
+        chosen = self.config.output_level_indices
+        return {"u": lat_lon(u[:, chosen]), "v": lat_lon(v[:, chosen]),
+                "temperature": lat_lon(temp[:, chosen]),
                 "surface_pressure": lat_lon(ps), "geopotential_height": lat_lon(height),
                 "global_mean_temperature": global_mean(temp),
                 "global_mean_kinetic_energy": global_mean(0.5 * (u * u + v * v))}
@@ -602,7 +621,7 @@ def _initial_fields(path: str, grid: Grid, levels: int):
     if last["u"].shape != expected:
         raise ModelParameterError(
             f"initial_file {path} holds fields of shape {last['u'].shape}, but this model "
-            f"needs {expected} (sigma, lat, lon).")
+            f"needs {expected} (sigma, lat, lon): write it with output_levels=all.")
     transform = SpectralTransform(grid)
     coslat = np.sqrt(1.0 - grid.mu**2)
     u, v, temperature = (np.swapaxes(last[name], -1, -2) for name in ("u", "v", "temperature"))
