@@ -255,7 +255,7 @@ def _run_plot_maps(args) -> None:
 
     analysis, = open_outputs([args.analysis])
     name = f"w1_{args.variable}"
-    if name not in analysis or analysis[name].ndim != 3:
+    if name not in analysis or analysis[name].ndim < 3:
         raise UsageError(f"{args.analysis} has no two-dimensional field {args.variable!r}.")
     plot_maps(analysis, args.variable, args.out)
 

@@ -207,14 +207,22 @@ class Speedy:
                                                "energy per unit mass", ("member", "time")),
     }
 
-    def __init__(self, config: SpeedyConfig, fmt: NumberFormat):
+    def __init__(self, config: SpeedyConfig, fmt: NumberFormat, native_dtype=None):
+        """``native_dtype`` (benchmarks): hold constants in NumPy's own float32 or float16,
+        for a state of that dtype, instead of emulating ``fmt``."""
         self.config = config
         self.fmt = fmt
         self.grid = config.grid
         self.levels = config.levels
         nearest = fmt.with_rounding("nearest")
-        self._convert = lambda values: (np.asarray(values) if fmt.is_float64
-                                        else np.asarray(round_to_format(values, nearest)))
+        if native_dtype is not None:
+            def native(values):
+                values = np.asarray(values)
+                return values.astype(np.complex64 if values.dtype.kind == "c" else native_dtype)
+            self._convert = native
+        else:
+            self._convert = lambda values: (np.asarray(values) if fmt.is_float64
+                                            else np.asarray(round_to_format(values, nearest)))
         self.float64 = SpectralTransform(self.grid)  # diagnostics and setup
         self.transform = SpectralTransform(self.grid, self._convert)
         self._setup_constants()

@@ -188,7 +188,8 @@ class SpectralTransform:
         product = stacked @ table  # (M, 2 batch, K)
         outer = product.shape[-1]
         pairs = np.moveaxis(product.reshape((orders, 2, batch, outer)), 1, -1)  # (M, b, K, 2)
-        complex_values = pairs.copy(order="C").view(np.complex128)[..., 0]  # (M, b, K)
+        complex_type = np.result_type(product.dtype, np.complex64)  # complex64 for native float32
+        complex_values = pairs.copy(order="C").view(complex_type)[..., 0]  # (M, b, K)
         return np.moveaxis(complex_values, 0, 1).reshape(lead + (orders, outer))
 
     def fourier_to_grid(self, fourier):
