@@ -403,10 +403,9 @@ class Speedy:
         d_vorticity = curl_f[:, :k]
         # Laplacian terms: dt/a l(l+1) (Phi_s + R G T + E + R T_ref ln p_s); E arrives as an
         # increment already (dt/a E), so it takes l(l+1) alone.
-        geopotential = level_product(self.rg, self.laplace_step * (temperature * self.not_mean))
-        d_divergence = (div_f[:, :k] + self.laplace_orography + geopotential
-                        + self.xi * scalar_increments[:, :k]
-                        + self.rt_ref_column * (self.laplace_step * log_ps))
+        d_divergence = (div_f[:, :k] + self.laplace_orography
+                        + self.pressure_laplacian(temperature, log_ps)
+                        + self.xi * scalar_increments[:, :k])
         d_temperature = scalar_increments[:, k:2 * k] - div_f[:, k:]
         d_log_ps = scalar_increments[:, 2 * k:]
         if self.held_suarez:
@@ -416,11 +415,18 @@ class Speedy:
 
     # --- time stepping -------------------------------------------------------------------
 
+    def pressure_laplacian(self, temperature, log_ps):
+        """dt/a l(l+1) (R G T + R T_ref ln p_s): minus the Laplacian of the geopotential (less
+        Phi_s) and of the reference pressure-gradient term, as a per-step increment of D.
+        The l = 0 mean of T is left out: it has no gradient, and alone it would overflow
+        5-exponent-bit formats in R G T."""
+        return (level_product(self.rg, self.laplace_step * (temperature * self.not_mean))
+                + self.rt_ref_column * (self.laplace_step * log_ps))
+
     def linear_increments(self, divergence, temperature, log_ps):
         """The semi-implicit linear terms (dt times L X) for (D, T, ln p_s):
         L_D = l(l+1)/a^2 (R G T + R T_ref ln p_s), L_T = -tau D, L_p = -dsigma . D."""
-        d_divergence = (level_product(self.rg, self.laplace_step * (temperature * self.not_mean))
-                        + self.rt_ref_column * (self.laplace_step * log_ps))
+        d_divergence = self.pressure_laplacian(temperature, log_ps)
         d_temperature = -level_product(self.tau_step, divergence)
         d_log_ps = -level_product(self.thickness_step[None, :], divergence)
         return d_divergence, d_temperature, d_log_ps
@@ -464,9 +470,7 @@ class Speedy:
         dt l(l+1) (R G G_T + R T_ref G_p)); then delta_T = s G_T - alpha s dt tau delta_D,
         delta_p = s G_p - alpha s dt dsigma . delta_D."""
         inverse, alpha_s = self.implicit[s]
-        rhs = d_divergence + alpha_s * (
-            level_product(self.rg, self.laplace_step * (d_temperature * self.not_mean))
-            + self.rt_ref_column * (self.laplace_step * d_log_ps))
+        rhs = d_divergence + alpha_s * self.pressure_laplacian(d_temperature, d_log_ps)
         # inverse: (l, K, K) times s; rhs (member, K, m, l) -> (member, l, K, m).
         delta_divergence = np.moveaxis(inverse @ np.moveaxis(rhs, -1, 1), 1, -1)
         delta_temperature = s * d_temperature - alpha_s * level_product(self.tau_step, delta_divergence)

@@ -147,14 +147,14 @@ class SpectralTransform:
         self.grid = grid
         t, nlon = grid.truncation, grid.nlon
         mu, weights = grid.mu, grid.weights
-        self.orders = np.arange(t + 1)  # m
+        orders = np.arange(t + 1)  # m
         degrees = np.arange(t + 1)  # l
         legendre = legendre_table(t, mu)  # [m, l, j]
         derivative = derivative_table(t, mu)
-        self.mask = degrees[None, :] >= self.orders[:, None]  # [m, l]
+        self.mask = degrees[None, :] >= orders[:, None]  # [m, l]
         self.eigenvalues = -(degrees * (degrees + 1.0))[None, :] * self.mask  # of the Laplacian
         inverse = np.divide(1.0, degrees * (degrees + 1.0), out=np.zeros(t + 1), where=degrees > 0)
-        m = self.orders[:, None, None].astype(np.float64)
+        m = orders[:, None, None].astype(np.float64)
         coslat2 = 1.0 - mu**2
         # Synthesis tables [m, l, j] (times nlon, undoing irfft's 1/n).
         self.synth = convert(nlon * legendre)
@@ -169,7 +169,6 @@ class SpectralTransform:
         vector_weights = weights / (nlon * coslat2)
         self.vector_m = np.swapaxes(m * legendre * vector_weights, 1, 2)
         self.vector_h = np.swapaxes(derivative * vector_weights, 1, 2)
-        self.convert = convert
 
     # --- the two halves of each transform --------------------------------------------------
 
@@ -211,7 +210,8 @@ class SpectralTransform:
         return self.legendre(self.grid_to_fourier(values), self.analysis)
 
     def gradient(self, coefficients):
-        """(cos(phi) df/dlambda... on the unit sphere: (df/dlambda, (1 - mu^2) df/dmu) on the grid."""
+        """(df/dlambda, (1 - mu^2) df/dmu) on the grid: cos(phi) times the unit-sphere gradient,
+        that is (A, B) of the vector grad f."""
         along = self.fourier_to_grid(1j * self.legendre(coefficients, self.synth_m))
         across = self.to_grid(coefficients, self.synth_h)
         return along, across
