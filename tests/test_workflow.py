@@ -62,7 +62,9 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
                                         ("shallow_water", ["u", "v", "eta", "kinetic_energy"]),
                                         ("speedy", ["u", "v", "temperature", "surface_pressure",
                                                     "geopotential_height", "global_mean_temperature",
-                                                    "global_mean_kinetic_energy"])]
+                                                    "global_mean_kinetic_energy",
+                                                    "specific_humidity",
+                                                    "global_mean_specific_humidity"])]
                 for v in vs for r in ("nearest", "stochastic")}
     assert keys == expected
     for row in rows:
@@ -89,3 +91,8 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
     assert atmosphere.sizes["sigma"] == 2 and atmosphere.sizes["lat"] == 16
     w1 = xr.open_dataset(tmp_path / "results" / "speedy" / "analysis.nc")["w1_temperature"]
     assert w1.dims == ("format", "sigma", "lat", "lon")
+    # Humidity rode along from the spin-up file (which held it on every level).
+    spinup = xr.open_dataset(tmp_path / "results" / "speedy" / "spinup.nc")
+    assert spinup["specific_humidity"].attrs["standard_name"] == "specific_humidity"
+    assert spinup.sizes["sigma"] == 8 and atmosphere["specific_humidity"].sizes["sigma"] == 2
+    assert 0.01 < float(atmosphere["specific_humidity"].max()) < 0.03

@@ -10,6 +10,7 @@ temperature T and ln(p_s / p0) in spherical harmonics (triangular truncation, Ga
     F = ((zeta + f) v - sigmadot du/dsigma - R T' (1/(a cos phi)) d ln p_s/dlambda,
          -(zeta + f) u - sigmadot dv/dsigma - R T' (1/a) d ln p_s/dphi),
     dT/dt = -div(v T') + T' D - sigmadot dT/dsigma + kappa T omega/p,
+    dq/dt = -div(v q) + q D - sigmadot dq/dsigma   (optional specific humidity, passive here),
     d ln p_s/dt = -sum_k dsigma_k (D_k + v_k . grad ln p_s),
 
 with E = |v|^2 / 2, T' = T - T_ref(sigma), Phi = Phi_s + R G T (hydrostatic), plus the Held &
@@ -30,7 +31,13 @@ divergence are held times the radius a (m s-1), all operators act on the unit sp
 every tendency is computed as the increment over one time step, with dt / a folded into
 constants rounded to the format once; pressure is held as ln(p_s / p0), near 0. The global
 mean (l = 0) of temperature never enters the geopotential gradient, so it is left out of the
-hydrostatic sum, where it alone would exceed the range of 5-exponent-bit formats.
+hydrostatic sum, where it alone would exceed the range of 5-exponent-bit formats. Specific
+humidity is held in g kg-1, as in SPEEDY, so that its range (up to ~20) suits them too.
+
+The humidity slot (``humidity=true``) carries q as a tracer advected by the dynamics, with
+the hyperdiffusion of temperature; the moist physics that will act on it comes later. It
+starts from the DCMIP 2016 moist baroclinic-wave profile (`initial.moist_baroclinic_humidity`)
+or from ``initial_file``.
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ import numpy as np
 
 from pipeline.models.base import RunLength, Variable
 from pipeline.models.speedy import forcing as held_suarez
-from pipeline.models.speedy.initial import jablonowski_williamson, rossby_haurwitz_vorticity
+from pipeline.models.speedy.initial import (jablonowski_williamson, moist_baroclinic_humidity,
+                                             rossby_haurwitz_vorticity)
 from pipeline.models.speedy.spectral import Grid, SpectralTransform, standard_grid
 from pipeline.models.speedy.vertical import (SigmaLevels, check_half_levels, continuity,
                                              parse_half_levels, vertical_advection)
@@ -62,6 +70,7 @@ REFERENCE_PRESSURE = 1e5  # p0, Pa
 INITIAL_STATES = ("rest", "jablonowski-williamson", "jablonowski-williamson-balanced",
                   "rossby-haurwitz")
 FORCINGS = ("held-suarez", "none")
+GRAMS_PER_KILOGRAM = 1000.0  # q is held in g kg-1 (SPEEDY's unit)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class SpeedyConfig:
     reference_temperature: float = 0.0  # K; 0: SPEEDY's profile, else isothermal T_ref
     orography: str = "auto"  # auto, flat, mountain, jablonowski-williamson, or a NetCDF path
     barotropic: bool = False  # True: vorticity equation only (tests)
+    humidity: bool = False  # True: carry specific humidity (passive until the moist physics)
     hyperdiffusion_hours: float = 2.4  # damping time at the largest wavenumber (zeta, T)
     hyperdiffusion_divergence_hours: float = 2.4
     hyperdiffusion_order: int = 4  # del^(2 n)
@@ -181,12 +191,22 @@ class Speedy:
 
     Spectral arrays are (member, level, m, l) complex; grid arrays (member, level, lon, lat).
     The state is (previous time level..., current time level..., started), the prognostics
-    in the order of ``prognostics``; ``started`` is 0 before the first (forward) step.
+    in the order of ``prognostics`` (specific humidity last, when carried); ``started`` is 0
+    before the first (forward) step.
     """
 
     name = "speedy"
     Config = SpeedyConfig
     prognostics = ("vorticity", "divergence", "temperature", "log_surface_pressure")
+    # Hyperdiffusion of each prognostic (and of humidity): its damping time; ln p_s has none.
+    diffused_as = ("vorticity", "divergence", "vorticity", None, "vorticity")
+    humidity_variables = {
+        "specific_humidity": Variable("kg kg-1", "specific humidity",
+                                      ("member", "time", "sigma", "lat", "lon"),
+                                      "specific_humidity"),
+        "global_mean_specific_humidity": Variable("kg kg-1", "mass-weighted global mean "
+                                                  "specific humidity", ("member", "time")),
+    }
     time_units = "days since 2000-01-01 00:00:00"
     time_long_name = "time since the end of spin-up"
     variables = {
@@ -212,6 +232,9 @@ class Speedy:
         for a state of that dtype, instead of emulating ``fmt``."""
         self.config = config
         self.fmt = fmt
+        if config.humidity:
+            self.prognostics = Speedy.prognostics + ("specific_humidity",)
+            self.variables = {**Speedy.variables, **Speedy.humidity_variables}
         self.grid = config.grid
         self.levels = config.levels
         nearest = fmt.with_rounding("nearest")
@@ -361,22 +384,31 @@ class Speedy:
 
     # --- the equations -----------------------------------------------------------------
 
-    def increments(self, vorticity, divergence, temperature, log_ps):
+    def increments(self, vorticity, divergence, temperature, log_ps, humidity=None):
         """Explicit increments over one time step (dt times the tendencies) of all
-        prognostics, spectral, at the current time level."""
+        prognostics, spectral, at the current time level (humidity's too when carried)."""
         t = self.transform
         k = self.levels.count
-        fields = t.to_grid(np.concatenate((vorticity, divergence, temperature, log_ps), axis=1))
+        moist = humidity is not None
+        spectral = (vorticity, divergence, temperature, log_ps) + ((humidity,) if moist else ())
+        fields = t.to_grid(np.concatenate(spectral, axis=1))
         zeta, div = fields[:, :k], fields[:, k:2 * k]
-        temp, log_ps_grid = fields[:, 2 * k:3 * k], fields[:, 3 * k:]
+        temp, log_ps_grid = fields[:, 2 * k:3 * k], fields[:, 3 * k:3 * k + 1]
+        q = fields[:, 3 * k + 1:] if moist else None
         u, v = t.winds(vorticity, divergence)
         absolute = zeta + self.coriolis
         if self.config.barotropic:
-            a_field, b_field = absolute * v, -(absolute * u)
-            flux = t.grid_to_fourier(np.concatenate((a_field, b_field), axis=1))
-            _, curl = t.divergence_curl(flux[:, :k], flux[:, k:], self.vector_m, self.vector_h)
-            zero = 0.0 * divergence
-            return curl, zero, 0.0 * temperature, 0.0 * log_ps
+            # Vorticity equation alone; humidity is carried by the non-divergent flow.
+            a_parts, b_parts = [absolute * v], [-(absolute * u)]
+            if moist:
+                a_parts.append(u * q)
+                b_parts.append(v * q)
+            flux = t.grid_to_fourier(np.concatenate(a_parts + b_parts, axis=1))
+            half = len(a_parts) * k
+            div_f, curl_f = t.divergence_curl(flux[:, :half], flux[:, half:],
+                                              self.vector_m, self.vector_h)
+            changes = (curl_f[:, :k], 0.0 * divergence, 0.0 * temperature, 0.0 * log_ps)
+            return changes + ((-div_f[:, k:],) if moist else ())
         along, across = t.gradient(log_ps)
         advection_ps = (u * along + v * across) * self.inverse_coslat2  # v . grad ln p_s
         ps_tendency, sigmadot, omega_part = continuity(
@@ -394,10 +426,17 @@ class Speedy:
             log_p = self.log_sigma + log_ps_grid
             equilibrium = held_suarez.equilibrium_temperature(log_p, self.mu, self.kappa)
             heating = heating - self.relaxation * (temp - equilibrium)
-        vectors = t.grid_to_fourier(np.concatenate((a_field, u * anomaly, b_field, v * anomaly),
-                                                   axis=1))
-        scalars = t.grid_to_fourier(np.concatenate((kinetic, heating, ps_tendency), axis=1))
-        div_f, curl_f = t.divergence_curl(vectors[:, :2 * k], vectors[:, 2 * k:],
+        # Flux divergences -div(v X) come from the vector transform, the rest from scalars:
+        # X in (T', q), their sources X D - sigmadot dX/dsigma (+ heating for T).
+        a_parts, b_parts, sources = [a_field, u * anomaly], [b_field, v * anomaly], [heating]
+        if moist:
+            a_parts.append(u * q)
+            b_parts.append(v * q)
+            sources.append(q * div - vertical_advection(q, sigmadot, self.inverse_double_thickness))
+        half = len(a_parts) * k
+        vectors = t.grid_to_fourier(np.concatenate(a_parts + b_parts, axis=1))
+        scalars = t.grid_to_fourier(np.concatenate([kinetic] + sources + [ps_tendency], axis=1))
+        div_f, curl_f = t.divergence_curl(vectors[:, :half], vectors[:, half:],
                                           self.vector_m, self.vector_h)
         scalar_increments = t.legendre(scalars, self.analysis)
         d_vorticity = curl_f[:, :k]
@@ -406,12 +445,15 @@ class Speedy:
         d_divergence = (div_f[:, :k] + self.laplace_orography
                         + self.pressure_laplacian(temperature, log_ps)
                         + self.xi * scalar_increments[:, :k])
-        d_temperature = scalar_increments[:, k:2 * k] - div_f[:, k:]
-        d_log_ps = scalar_increments[:, 2 * k:]
+        d_temperature = scalar_increments[:, k:2 * k] - div_f[:, k:2 * k]
+        d_log_ps = scalar_increments[:, -1:]
         if self.held_suarez:
             d_vorticity = d_vorticity - self.friction * vorticity
             d_divergence = d_divergence - self.friction * divergence
-        return d_vorticity, d_divergence, d_temperature, d_log_ps
+        changes = (d_vorticity, d_divergence, d_temperature, d_log_ps)
+        if moist:
+            changes += (scalar_increments[:, 2 * k:3 * k] - div_f[:, 2 * k:3 * k],)
+        return changes
 
     # --- time stepping -------------------------------------------------------------------
 
@@ -441,19 +483,19 @@ class Speedy:
         explicit = list(self.increments(*current))
         if not first and not self.config.barotropic:
             # G = F + L(X(t - dt) - X(t)): the linear terms move from t to the implicit average.
-            difference = [p - c for p, c in zip(previous[1:], current[1:])]
+            difference = [p - c for p, c in zip(previous[1:4], current[1:4])]
             linear = self.linear_increments(*difference)
-            explicit[1:] = [e + l for e, l in zip(explicit[1:], linear)]
+            explicit[1:4] = [e + l for e, l in zip(explicit[1:4], linear)]
         if self.config.barotropic:
             changes = [s * e for e in explicit]
-        else:
-            changes = self._implicit_solve(s, *explicit)
+        else:  # humidity (after the four) has no linear terms
+            changes = [*self._implicit_solve(s, *explicit[:4]), *(s * e for e in explicit[4:])]
         start = current if first else previous
         new = [x + d for x, d in zip(start, changes)]
         damping = self.diffusion[s]
-        new[0] = new[0] * damping["vorticity"]
-        new[1] = new[1] * damping["divergence"]
-        new[2] = new[2] * damping["vorticity"]
+        for index, name in enumerate(self.diffused_as[:len(new)]):
+            if name:
+                new[index] = new[index] * damping[name]
         if first:
             return (*current, *new, started * 0.0 + 1.0)
         # Robert-Asselin-Williams: d = nu/2 (x_{n-1} - 2 x_n + x_{n+1}).
@@ -482,13 +524,15 @@ class Speedy:
 
     def initial_state(self, perturbation_rngs):
         """Spectral (previous, current, started) from the configured initial state, each member
-        with perturbation * N(0, 1) added to temperature at every grid point."""
+        with perturbation * N(0, 1) added to temperature at every grid point. Humidity (g kg-1)
+        comes from the initial file when it has some, else from the DCMIP 2016 profile."""
         config, f64 = self.config, self.float64
         k = self.levels.count
         lon, mu = self._grid_coordinates()
         shape = (k,) + lon.shape[:1] + mu.shape[1:]
+        humidity = None
         if config.initial_file:
-            vorticity, divergence, temperature, log_ps = _initial_fields(
+            vorticity, divergence, temperature, log_ps, humidity = _initial_fields(
                 config.initial_file, self.grid, k)
         else:
             temperature_grid = reference_temperature(self.levels.full)[:, None, None] * np.ones(shape)
@@ -504,10 +548,15 @@ class Speedy:
                                             * np.ones(shape))
             temperature = f64.to_spectral(temperature_grid)
             log_ps = f64.to_spectral(log_ps_grid)[None]
+        prognostics = [vorticity, divergence, temperature, log_ps]
+        if config.humidity:
+            if humidity is None:
+                pressure = REFERENCE_PRESSURE * np.exp(f64.to_grid(log_ps)) * self.levels.full[:, None, None]
+                humidity = f64.to_spectral(GRAMS_PER_KILOGRAM * moist_baroclinic_humidity(mu, pressure))
+            prognostics.append(humidity)
         members = len(perturbation_rngs)
         noise = np.array([f64.to_spectral(rng.standard_normal(shape)) for rng in perturbation_rngs])
-        fields = [np.repeat(x[None], members, axis=0) for x in (vorticity, divergence, temperature,
-                                                               log_ps)]
+        fields = [np.repeat(x[None], members, axis=0) for x in prognostics]
         fields[2] = fields[2] + config.perturbation * noise
         return (*fields, *[x.copy() for x in fields], np.zeros(members))
 
@@ -524,7 +573,7 @@ class Speedy:
     def snapshot(self, state):
         """Grid diagnostics (float64) of the current time level."""
         count = len(self.prognostics)
-        vorticity, divergence, temperature, log_ps = (np.asarray(a) for a in state[count:2 * count])
+        vorticity, divergence, temperature, log_ps = (np.asarray(a) for a in state[count:count + 4])
         f64 = self.float64
         coslat = np.sqrt(1.0 - self.grid.mu**2)
         u, v = f64.winds(vorticity, divergence)
@@ -547,11 +596,16 @@ class Speedy:
             return np.swapaxes(field, -1, -2)
 
         chosen = self.config.output_level_indices
-        return {"u": lat_lon(u[:, chosen]), "v": lat_lon(v[:, chosen]),
-                "temperature": lat_lon(temp[:, chosen]),
-                "surface_pressure": lat_lon(ps), "geopotential_height": lat_lon(height),
-                "global_mean_temperature": global_mean(temp),
-                "global_mean_kinetic_energy": global_mean(0.5 * (u * u + v * v))}
+        out = {"u": lat_lon(u[:, chosen]), "v": lat_lon(v[:, chosen]),
+               "temperature": lat_lon(temp[:, chosen]),
+               "surface_pressure": lat_lon(ps), "geopotential_height": lat_lon(height),
+               "global_mean_temperature": global_mean(temp),
+               "global_mean_kinetic_energy": global_mean(0.5 * (u * u + v * v))}
+        if self.config.humidity:
+            q = f64.to_grid(np.asarray(state[2 * count - 1])) / GRAMS_PER_KILOGRAM
+            out["specific_humidity"] = lat_lon(q[:, chosen])
+            out["global_mean_specific_humidity"] = global_mean(q)
+        return out
 
 
 def level_product(matrix, values):
@@ -621,19 +675,26 @@ def _orography_file(path: str, grid: Grid) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _initial_fields(path: str, grid: Grid, levels: int):
-    """Spectral (a zeta, a D, T, ln p_s) from the last snapshot of member 0 of a speedy file."""
+    """Spectral (a zeta, a D, T, ln p_s, q in g kg-1 or None) from the last snapshot of
+    member 0 of a speedy file (q when the file has specific humidity)."""
     import xarray as xr
 
     from pipeline.models.base import ModelParameterError
 
+    needed = ("u", "v", "temperature", "surface_pressure")
     with xr.open_dataset(path, decode_times=False) as data:
+        missing = [name for name in needed if name not in data]
+        if missing:
+            raise ModelParameterError(
+                f"initial_file {path} lacks {', '.join(missing)}: it must be a speedy output file.")
         last = {name: np.asarray(data[name].isel(member=0, time=-1).values, dtype=np.float64)
-                for name in ("u", "v", "temperature", "surface_pressure")}
+                for name in needed + ("specific_humidity",) if name in data}
     expected = (levels, grid.nlat, grid.nlon)
-    if last["u"].shape != expected:
-        raise ModelParameterError(
-            f"initial_file {path} holds fields of shape {last['u'].shape}, but this model "
-            f"needs {expected} (sigma, lat, lon): write it with output_levels=all.")
+    for name in ("u", "specific_humidity"):
+        if name in last and last[name].shape != expected:
+            raise ModelParameterError(
+                f"initial_file {path} holds {name} of shape {last[name].shape}, but this model "
+                f"needs {expected} (sigma, lat, lon): write it with output_levels=all.")
     transform = SpectralTransform(grid)
     coslat = np.sqrt(1.0 - grid.mu**2)
     u, v, temperature = (np.swapaxes(last[name], -1, -2) for name in ("u", "v", "temperature"))
@@ -642,4 +703,8 @@ def _initial_fields(path: str, grid: Grid, levels: int):
                                                  transform.vector_m, transform.vector_h)
     log_ps = transform.to_spectral(np.log(np.swapaxes(last["surface_pressure"], -1, -2)
                                           / REFERENCE_PRESSURE))[None]
-    return curl, divergence, transform.to_spectral(temperature), log_ps
+    humidity = None
+    if "specific_humidity" in last:
+        humidity = transform.to_spectral(GRAMS_PER_KILOGRAM
+                                         * np.swapaxes(last["specific_humidity"], -1, -2))
+    return curl, divergence, transform.to_spectral(temperature), log_ps, humidity

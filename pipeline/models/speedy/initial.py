@@ -59,3 +59,21 @@ def rossby_haurwitz_phase_speed(wavenumber=4, omega=7.848e-6, rotation=7.292e-5)
     vorticity equation (Haurwitz 1940): nu = [R (3 + R) omega - 2 Omega] / [(1 + R)(2 + R)]."""
     r = wavenumber
     return (r * (3 + r) * omega - 2 * rotation) / ((1 + r) * (2 + r))
+
+
+# Ullrich, Melvin, Jablonowski & Staniforth (2014), Q. J. R. Meteorol. Soc. 140, 1590, and the
+# DCMIP 2016 moist baroclinic wave: q0, phi_w, p_w, the cut-off p/p0 and q above it.
+MOIST_Q0, MOIST_LATITUDE_WIDTH, MOIST_PRESSURE_WIDTH = 0.018, 2 * np.pi / 9, 34000.0
+MOIST_CUTOFF, MOIST_Q_ABOVE = 0.1, 1e-12
+
+
+def moist_baroclinic_humidity(mu, pressure, reference_pressure=1e5):
+    """Specific humidity (kg kg-1) of the DCMIP 2016 moist baroclinic wave:
+    q = q0 exp(-(phi/phi_w)^4) exp(-((p/p0 - 1) p0/p_w)^2) where p/p0 > 0.1, else 1e-12,
+    with q0 = 0.018, phi_w = 2 pi/9 (40 degrees), p_w = 340 hPa. ``pressure`` in Pa,
+    broadcast against ``mu``."""
+    latitude = np.arcsin(mu)
+    eta = np.asarray(pressure) / reference_pressure
+    q = MOIST_Q0 * np.exp(-((latitude / MOIST_LATITUDE_WIDTH) ** 4)) \
+        * np.exp(-(((eta - 1) * reference_pressure / MOIST_PRESSURE_WIDTH) ** 2))
+    return np.where(eta > MOIST_CUTOFF, q, MOIST_Q_ABOVE)
