@@ -253,10 +253,39 @@ def test_e11m52_equals_float64_and_e11m10_stays_close_over_a_day():
     assert 0 < difference < 50  # Pa
 
 
+def test_float16_widths_stay_in_range_and_follow_e11m10():
+    # e5m10 and e11m10 share their significand; only range tells them apart. With the tables
+    # clear of float16's subnormals and no product beyond 65504, e5m10 errs as e11m10 does.
+    cfg = config(truncation=21, initial_state="jablonowski-williamson", days=2,
+                 output_interval_hours=24)
+    runs = {name: run_block(Speedy, cfg, NumberFormat.parse(name), 1, 0, 0, [0])
+            for name in ("float64", "e11m10", "e5m10")}
+    reference = runs["float64"].fields["surface_pressure"]
+    error = {name: np.abs(runs[name].fields["surface_pressure"] - reference).max()
+             for name in ("e11m10", "e5m10")}
+    assert np.isnan(runs["e5m10"].blowup_time).all()
+    assert 0 < error["e5m10"] < 1.5 * error["e11m10"] + 5  # Pa
+
+
+@pytest.mark.parametrize("truncation", [21, 30])
+def test_tables_in_float16_widths_are_as_accurate_as_their_largest_entry(truncation):
+    # A table wholly below 2^-14 (float16's smallest normal, IEEE 754) would carry an absolute
+    # error of 2^-25 larger than half an ulp of its largest entry: the old dt/a-folded tables.
+    low, wide = (Speedy(config(truncation=truncation), NumberFormat.parse(name))
+                 for name in ("e5m10", "float64"))
+    for name in ("analysis", "vector_m", "vector_h", "tau_step", "thickness_step",
+                 "laplace_step", "laplace_rt_ref", "rg"):
+        rounded, exact = np.asarray(getattr(low, name)), np.asarray(getattr(wide, name))
+        assert np.array_equal(rounded, exact.astype(np.float16)), name  # IEEE conversion
+        assert np.abs(rounded - exact).max() <= 2.0**-11 * np.abs(exact).max(), name
+        assert np.abs(exact).max() < 2.0**15, name
+
+
 def test_a_low_precision_blow_up_is_recorded_not_raised():
+    # Four exponent bits reach only 255: temperatures near 300 K overflow at once.
     cfg = config(truncation=21, initial_state="jablonowski-williamson", days=1,
                  output_interval_hours=12)
-    result = run_block(Speedy, cfg, NumberFormat.parse("e5m4"), 1, 0, 0, [0])
+    result = run_block(Speedy, cfg, NumberFormat.parse("e4m10"), 1, 0, 0, [0])
     assert np.isfinite(result.blowup_time).all()
     assert np.isnan(result.fields["temperature"][:, -1]).all()
 

@@ -29,7 +29,11 @@ alpha = 0.53) damps the computational mode.
 Scaling for low precision (as in SpeedyWeather.jl, Klower et al. 2024): vorticity and
 divergence are held times the radius a (m s-1), all operators act on the unit sphere, and
 every tendency is computed as the increment over one time step, with dt / a folded into
-constants rounded to the format once; pressure is held as ln(p_s / p0), near 0. The global
+constants rounded to the format once; pressure is held as ln(p_s / p0), near 0. So that
+float16's range (6.1e-5 to 65504 for normal numbers) holds every table and every product:
+the FFTs are normalised forward (Fourier coefficients no larger than the grid values), the
+analysis tables hold dt/a times a power of two 2^p ~ 1/(8 dt/a) whose results are scaled back
+by 2^-p (exact), and R T_ref (8e4 alone) enters only as dt/a l(l+1) R T_ref. The global
 mean (l = 0) of temperature never enters the geopotential gradient, so it is left out of the
 hydrostatic sum, where it alone would exceed the range of 5-exponent-bit formats. Specific
 humidity is held in g kg-1, as in SPEEDY, so that its range (up to ~20) suits them too.
@@ -275,10 +279,16 @@ class Speedy:
         self.kappa = float(c(KAPPA))
         self.log_sigma = c(np.log(levels.full).reshape(column))
         self.mu = c(mu)
-        # Analysis tables with dt / a folded in: their results are increments per step.
-        self.vector_m = c(dt_scaled * self.float64.vector_m)
-        self.vector_h = c(dt_scaled * self.float64.vector_h)
-        self.analysis = c(dt_scaled * self.float64.analysis_table)
+        # Analysis tables with dt / a folded in: their results are increments per step. Held
+        # times 2^p (dt/a 2^p ~ 1/8) and their results times 2^-p, both exact, so that the
+        # tables stay clear of float16's subnormals (dt/a alone is ~5e-4) while their results
+        # (at most ~6000 at T21 and T30, Held-Suarez or Jablonowski-Williamson) stay below 65504.
+        self.increment_scale = 2.0 ** round(-math.log2(dt_scaled) - 3)
+        self.unscale = 1.0 / self.increment_scale
+        step_scaled = dt_scaled * self.increment_scale
+        self.vector_m = c(step_scaled * self.float64.vector_m)
+        self.vector_h = c(step_scaled * self.float64.vector_h)
+        self.analysis = c(step_scaled * self.float64.analysis_table)
         xi = -self.float64.eigenvalues  # l (l + 1)
         self.laplace_step = c(dt_scaled * xi)  # dt/a l(l+1): Laplacian increment factor
         self.xi = c(xi)
@@ -287,10 +297,11 @@ class Speedy:
         hydrostatic = GAS_CONSTANT * levels.hydrostatic
         tau = self._linear_temperature_operator()
         self.rg = c(hydrostatic)
-        self.tau_step = c(dt_scaled * tau)
-        self.thickness_step = c(dt_scaled * levels.thickness)
-        self.rt_ref = c(GAS_CONSTANT * self.t_ref)
-        self.rt_ref_column = self.rt_ref.reshape(column)
+        self.tau_step = c(step_scaled * tau)  # times 2^p, as the analysis tables
+        self.thickness_step = c(step_scaled * levels.thickness)
+        # dt/a l(l+1) R T_ref as one table (K, 1, L): R T_ref alone (8e4) overflows float16.
+        self.laplace_rt_ref = c(dt_scaled * xi[0][None, None, :]  # xi[0]: l(l+1) for every l
+                                * (GAS_CONSTANT * self.t_ref)[:, None, None])
         alpha = config.implicit_weight
         coupling = dt_scaled**2 * (hydrostatic @ tau + np.outer(GAS_CONSTANT * self.t_ref,
                                                                 levels.thickness))
@@ -302,7 +313,8 @@ class Speedy:
         for s in (1, 2):
             matrices = np.eye(k)[None] + (alpha * s) ** 2 * (degrees * (degrees + 1.0))[:, None, None] \
                 * coupling[None]
-            self.implicit[s] = (c(s * np.linalg.inv(matrices)), float(c(alpha * s)))
+            self.implicit[s] = (c(s * np.linalg.inv(matrices)), float(c(alpha * s)),
+                                float(c(alpha * s * self.unscale)))
             damping = {}
             for name, hours in (("vorticity", config.hyperdiffusion_hours),
                                 ("divergence", config.hyperdiffusion_divergence_hours)):
@@ -407,6 +419,7 @@ class Speedy:
             half = len(a_parts) * k
             div_f, curl_f = t.divergence_curl(flux[:, :half], flux[:, half:],
                                               self.vector_m, self.vector_h)
+            div_f, curl_f = div_f * self.unscale, curl_f * self.unscale
             changes = (curl_f[:, :k], 0.0 * divergence, 0.0 * temperature, 0.0 * log_ps)
             return changes + ((-div_f[:, k:],) if moist else ())
         along, across = t.gradient(log_ps)
@@ -438,7 +451,8 @@ class Speedy:
         scalars = t.grid_to_fourier(np.concatenate([kinetic] + sources + [ps_tendency], axis=1))
         div_f, curl_f = t.divergence_curl(vectors[:, :half], vectors[:, half:],
                                           self.vector_m, self.vector_h)
-        scalar_increments = t.legendre(scalars, self.analysis)
+        div_f, curl_f = div_f * self.unscale, curl_f * self.unscale
+        scalar_increments = t.legendre(scalars, self.analysis) * self.unscale
         d_vorticity = curl_f[:, :k]
         # Laplacian terms: dt/a l(l+1) (Phi_s + R G T + E + R T_ref ln p_s); E arrives as an
         # increment already (dt/a E), so it takes l(l+1) alone.
@@ -463,14 +477,15 @@ class Speedy:
         The l = 0 mean of T is left out: it has no gradient, and alone it would overflow
         5-exponent-bit formats in R G T."""
         return (level_product(self.rg, self.laplace_step * (temperature * self.not_mean))
-                + self.rt_ref_column * (self.laplace_step * log_ps))
+                + self.laplace_rt_ref * log_ps)
 
     def linear_increments(self, divergence, temperature, log_ps):
         """The semi-implicit linear terms (dt times L X) for (D, T, ln p_s):
         L_D = l(l+1)/a^2 (R G T + R T_ref ln p_s), L_T = -tau D, L_p = -dsigma . D."""
         d_divergence = self.pressure_laplacian(temperature, log_ps)
-        d_temperature = -level_product(self.tau_step, divergence)
-        d_log_ps = -level_product(self.thickness_step[None, :], divergence)
+        scaled = divergence * self.unscale  # the tables hold 2^p
+        d_temperature = -level_product(self.tau_step, scaled)
+        d_log_ps = -level_product(self.thickness_step[None, :], scaled)
         return d_divergence, d_temperature, d_log_ps
 
     def step(self, state):
@@ -511,12 +526,13 @@ class Speedy:
         (I + (alpha s)^2 dt^2 l(l+1) (R G tau + R T_ref dsigma^T)) delta_D = s (G_D + alpha s
         dt l(l+1) (R G G_T + R T_ref G_p)); then delta_T = s G_T - alpha s dt tau delta_D,
         delta_p = s G_p - alpha s dt dsigma . delta_D."""
-        inverse, alpha_s = self.implicit[s]
+        inverse, alpha_s, alpha_s_unscaled = self.implicit[s]
         rhs = d_divergence + alpha_s * self.pressure_laplacian(d_temperature, d_log_ps)
         # inverse: (l, K, K) times s; rhs (member, K, m, l) -> (member, l, K, m).
         delta_divergence = np.moveaxis(inverse @ np.moveaxis(rhs, -1, 1), 1, -1)
-        delta_temperature = s * d_temperature - alpha_s * level_product(self.tau_step, delta_divergence)
-        delta_log_ps = s * d_log_ps - alpha_s * level_product(self.thickness_step[None, :],
+        delta_temperature = s * d_temperature - alpha_s_unscaled * level_product(self.tau_step,
+                                                                                 delta_divergence)
+        delta_log_ps = s * d_log_ps - alpha_s_unscaled * level_product(self.thickness_step[None, :],
                                                               delta_divergence)
         return s * d_vorticity, delta_divergence, delta_temperature, delta_log_ps
 

@@ -145,7 +145,7 @@ class SpectralTransform:
 
     def __init__(self, grid: Grid, convert=lambda table: table):
         self.grid = grid
-        t, nlon = grid.truncation, grid.nlon
+        t = grid.truncation
         mu, weights = grid.mu, grid.weights
         orders = np.arange(t + 1)  # m
         degrees = np.arange(t + 1)  # l
@@ -156,17 +156,19 @@ class SpectralTransform:
         inverse = np.divide(1.0, degrees * (degrees + 1.0), out=np.zeros(t + 1), where=degrees > 0)
         m = orders[:, None, None].astype(np.float64)
         coslat2 = 1.0 - mu**2
-        # Synthesis tables [m, l, j] (times nlon, undoing irfft's 1/n).
-        self.synth = convert(nlon * legendre)
-        self.synth_m = convert(nlon * m * legendre)
-        self.synth_h = convert(nlon * derivative)
+        # Synthesis tables [m, l, j]. The FFTs are normalised "forward" (rfft divides by nlon,
+        # irfft does not), so Fourier coefficients are no larger than the grid values they
+        # come from: unnormalised, they would overflow 5-exponent-bit formats.
+        self.synth = convert(legendre)
+        self.synth_m = convert(m * legendre)
+        self.synth_h = convert(derivative)
         # Winds from vorticity and divergence: U = sum zeta H / (l(l+1)) - i m D Pbar / (l(l+1)).
-        self.synth_h_inverse = convert(nlon * derivative * inverse[None, :, None])
-        self.synth_m_inverse = convert(nlon * m * legendre * inverse[None, :, None])
-        # Analysis tables [m, j, l] (with rfft's 1/nlon and the Gauss weights folded in).
-        self.analysis_table = np.swapaxes(legendre * (weights / nlon), 1, 2)
+        self.synth_h_inverse = convert(derivative * inverse[None, :, None])
+        self.synth_m_inverse = convert(m * legendre * inverse[None, :, None])
+        # Analysis tables [m, j, l] (with the Gauss weights folded in).
+        self.analysis_table = np.swapaxes(legendre * weights, 1, 2)
         self.analysis = convert(self.analysis_table)
-        vector_weights = weights / (nlon * coslat2)
+        vector_weights = weights / coslat2
         self.vector_m = np.swapaxes(m * legendre * vector_weights, 1, 2)
         self.vector_h = np.swapaxes(derivative * vector_weights, 1, 2)
 
@@ -193,11 +195,12 @@ class SpectralTransform:
 
     def fourier_to_grid(self, fourier):
         """(..., M, nlat) Fourier coefficients -> (..., nlon, nlat) grid values."""
-        return np.fft.irfft(fourier, n=self.grid.nlon, axis=-2)
+        return np.fft.irfft(fourier, n=self.grid.nlon, axis=-2, norm="forward")
 
     def grid_to_fourier(self, values):
-        """(..., nlon, nlat) grid values -> (..., M, nlat) Fourier coefficients (times nlon)."""
-        return np.fft.rfft(values, axis=-2)[..., : self.grid.truncation + 1, :]
+        """(..., nlon, nlat) grid values -> (..., M, nlat) Fourier coefficients (divided by
+        nlon: the m = 0 one is the zonal mean)."""
+        return np.fft.rfft(values, axis=-2, norm="forward")[..., : self.grid.truncation + 1, :]
 
     # --- whole transforms ---------------------------------------------------------------
 
