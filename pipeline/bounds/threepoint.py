@@ -23,7 +23,8 @@ obj = sum a_k + b_11 + <F_0, J>, when U <= -m on [-1, 1/2] and T <= M3 on Delta.
 Formulation solved here: the dual (moment) side, whose variables are the moments y_e of the
 pair distribution and z of the triple distribution; S3 symmetry lets z be indexed by orbits of
 monomials (z_(a,b,c) = z_(sigma(a,b,c))), a sixfold reduction, and leaves one localising matrix
-for the three box constraints (u+1)(1/2-u) >= 0. Maximise 1 + y_0 subject to
+for the three box constraints (u+1)(1/2-u) >= 0; each moment and localising matrix is further
+split into its symmetry blocks (`symmetry_blocks`). Maximise 1 + y_0 subject to
 1 + L_y(P_k^n) >= 0, [[1, y_0], [y_0, y_0 + z_0]] >= 0, J delta_k0 + 3 L_y(S_k(u,u,1)) +
 L_z(S_k) >= 0, and moment and localising matrices (Lasserre 2001) >= 0. The solver's dual
 multipliers are the certificate: a_k, B, F_k, and Gram matrices G with
@@ -158,6 +159,74 @@ def three_point_problem(dimension: int, degree: int) -> ThreePointProblem:
     return ThreePointProblem(dimension, degree)
 
 
+# --- symmetry reduction of the localising matrices (Gatermann & Parrilo 2004) --------------
+
+def _permutation_matrix(basis, sigma) -> np.ndarray:
+    """The action of permuting (u, v, t) by ``sigma`` on polynomials in ``basis``."""
+    index = {beta: i for i, beta in enumerate(basis)}
+    matrix = np.zeros((len(basis), len(basis)))
+    for i, beta in enumerate(basis):
+        matrix[index[tuple(beta[s] for s in sigma)], i] = 1.0
+    return matrix
+
+
+@lru_cache(maxsize=32)
+def symmetry_blocks(basis_degree: int, full_group: bool) -> tuple[np.ndarray, ...]:
+    """Orthonormal bases (columns) of subspaces of the polynomials of degree <= basis_degree
+    that every localising matrix of an S3-invariant moment vector leaves invariant.
+
+    A matrix L[beta, gamma] = sum_delta g_delta z_(beta+gamma+delta) with z constant on S3
+    orbits commutes with the permutations that fix g: all of S3 for g = 1 and the Gram slack,
+    only the swap of v and t for the box constraint in u. Its invariant subspaces are then
+    the isotypic components (trivial, sign, standard: projectors (1/6) sum chi(g) g, Serre
+    1977, section 2.6) cut by the eigenspaces (+1, -1) of the swap: four blocks of about N/6,
+    N/6, N/3 and N/3 for S3, two of about N/2 for the swap, in place of one of N. L >= 0 if
+    and only if B_i^T L B_i >= 0 for every block B_i."""
+    basis = monomials(basis_degree)
+    size = len(basis)
+    swap = _permutation_matrix(basis, (0, 2, 1))
+    halves = [(np.eye(size) + swap) / 2, (np.eye(size) - swap) / 2]
+    if full_group:
+        elements = list(permutations(range(3)))
+        matrices = [_permutation_matrix(basis, g) for g in elements]
+        signs = [np.linalg.det(np.eye(3)[list(g)]) for g in elements]
+        trivial = sum(matrices) / 6
+        sign = sum(s * m for s, m in zip(signs, matrices)) / 6
+        standard = np.eye(size) - trivial - sign
+        projectors = [trivial, sign, standard @ halves[0], standard @ halves[1]]
+    else:
+        projectors = halves
+    blocks = []
+    for projector in projectors:
+        values, vectors = np.linalg.eigh((projector + projector.T) / 2)
+        chosen = vectors[:, values > 0.5]
+        if chosen.shape[1]:
+            blocks.append(chosen)
+    return tuple(blocks)
+
+
+def reduced_localising(data: ThreePointProblem, multiplier: dict, basis_degree: int,
+                       full_group: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(block basis B, map from z to vec(B^T L B))] for the localising matrix L of
+    ``multiplier`` (see `symmetry_blocks`)."""
+    matrix, size = data.localising(multiplier, basis_degree)
+    matrix = matrix.tocsc()
+    reduced = []
+    for block in symmetry_blocks(basis_degree, full_group):
+        n = block.shape[1]
+        columns = np.zeros((n * n, matrix.shape[1]))
+        for o in range(matrix.shape[1]):
+            column = matrix[:, o]
+            if column.nnz == 0:
+                continue
+            local = sparse.csr_matrix((column.data, (column.indices % size, column.indices // size)),
+                                      shape=(size, size))
+            projected = block.T @ (local @ block)
+            columns[:, o] = ((projected + projected.T) / 2).reshape(-1, order="F")
+        reduced.append((block, columns))
+    return reduced
+
+
 def _lmi(matrix: sparse.csr_matrix, size: int, variable, constant=None):
     expression = cp.reshape(matrix @ variable, (size, size), order="F")
     if constant is not None:
@@ -182,8 +251,9 @@ SOLVER_OPTIONS = {
 
 
 def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
-                      solver_options: dict | None = None) -> BoundResult:
-    """The Bachoc-Vallentin bound for the kissing number in ``dimension`` at ``degree``."""
+                      solver_options: dict | None = None, symmetry: bool = True) -> BoundResult:
+    """The Bachoc-Vallentin bound for the kissing number in ``dimension`` at ``degree``;
+    ``symmetry`` splits the triple moment and localising matrices into their S3 blocks."""
     if dimension < 3:
         raise ValueError(f"dimension must be at least 3 for the three-point bound, got {dimension}.")
     if not 1 <= degree <= 16:
@@ -221,13 +291,21 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
     univariate = [_hankel(y, d + 1, {0: 1}) >> 0]
     if d >= 1:
         univariate.append(_hankel(y, d, {0: 0.5, 1: -0.5, 2: -1.0}) >> 0)
-    moment_map, moment_size = data.localising({(0, 0, 0): Fraction(1)}, d)
-    box_map, box_size = data.localising(BOX, d - 1)
-    triple = [_lmi(moment_map, moment_size, z) >> 0, _lmi(box_map, box_size, z) >> 0]
+    localising = [({(0, 0, 0): Fraction(1)}, d, True), (BOX, d - 1, False)]
     if d >= 2:
-        gram_map, gram_size = data.localising(GRAM_SLACK, d - 2)
-        triple.append(_lmi(gram_map, gram_size, z) >> 0)
-    constraints = [a_constraint, b_constraint, *f_constraints, *univariate, *triple]
+        localising.append((GRAM_SLACK, d - 2, True))
+    # Each localising matrix as its blocks [(basis, constraint)], or whole (basis None).
+    triple = []
+    for multiplier, basis_degree, full_group in localising:
+        if symmetry:
+            triple.append([(block, _lmi(sparse.csr_matrix(columns), block.shape[1], z) >> 0)
+                           for block, columns in reduced_localising(data, multiplier,
+                                                                    basis_degree, full_group)])
+        else:
+            matrix, size = data.localising(multiplier, basis_degree)
+            triple.append([(None, _lmi(matrix, size, z) >> 0)])
+    constraints = [a_constraint, b_constraint, *f_constraints, *univariate,
+                   *(constraint for blocks in triple for _, constraint in blocks)]
     problem = cp.Problem(cp.Maximize(1 + y[0]), constraints)
     options = dict(SOLVER_OPTIONS[solver], **(solver_options or {}))
     try:
@@ -236,7 +314,9 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
         return BoundResult(None, None, f"solver_error: {error}", time.perf_counter() - start, {})
     if problem.status not in ("optimal", "optimal_inaccurate") or problem.value is None:
         return BoundResult(None, None, problem.status, time.perf_counter() - start, {})
-    grams = [c.dual_value for c in triple]
+    # Gram matrices in the monomial basis: G = sum_i B_i Q_i B_i^T, Q_i the blocks' duals.
+    grams = [sum(c.dual_value if block is None else block @ c.dual_value @ block.T
+                 for block, c in blocks) for blocks in triple]
     certified, certificate = certify_three_point(
         data, a_constraint.dual_value, b_constraint.dual_value,
         [c.dual_value for c in f_constraints], grams)
