@@ -320,3 +320,14 @@ def test_bad_parameters_get_one_sentence(key, value, words):
         overrides.update(nlon="96", nlat="48")
     with pytest.raises(ModelParameterError, match=words):
         parse_overrides(Speedy.Config, overrides, "speedy")
+
+
+def test_an_initial_file_without_the_model_fields_gets_one_sentence(tmp_path):
+    import xarray as xr
+
+    xr.Dataset({"eta": ("x", np.zeros(3))}).to_netcdf(tmp_path / "other.nc")
+    with pytest.raises(ModelParameterError, match=r"lacks u, v, temperature, surface_pressure"):
+        Speedy(config(truncation=21, initial_file=str(tmp_path / "other.nc")), FLOAT64)
+    (tmp_path / "notes.txt").write_text("not NetCDF")
+    with pytest.raises(ModelParameterError, match=r"is not a readable NetCDF file"):
+        Speedy(config(truncation=21, initial_file=str(tmp_path / "notes.txt")), FLOAT64)

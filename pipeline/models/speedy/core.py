@@ -698,7 +698,11 @@ def _initial_fields(path: str, grid: Grid, levels: int):
     from pipeline.models.base import ModelParameterError
 
     needed = ("u", "v", "temperature", "surface_pressure")
-    with xr.open_dataset(path, decode_times=False) as data:
+    try:
+        opened = xr.open_dataset(path, decode_times=False)
+    except (OSError, ValueError):
+        raise ModelParameterError(f"initial_file {path!r} is not a readable NetCDF file.") from None
+    with opened as data:
         missing = [name for name in needed if name not in data]
         if missing:
             raise ModelParameterError(
