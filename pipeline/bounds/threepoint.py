@@ -51,14 +51,24 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sparse
 
+from pipeline.bounds.chebyshev import (
+    chebyshev_from_monomials, gram_orbit_sums, localising_map, monomials_from_chebyshev,
+    multiply, on_fixed_point_grid, trivariate_from_monomials,
+)
 from pipeline.bounds.delsarte import gegenbauer_normalised, upper_bound_on_interval
 from pipeline.bounds.exact import float_up, nearest_positive_definite, positive_definite_margin
+from pipeline.bounds.refine import absorb_residual
+from pipeline.bounds.symmetry import basis_indices, reduced_map, standard_partner, symmetry_blocks
 from pipeline.bounds.theta import BoundResult
 
 KISSING_INNER_PRODUCT = Fraction(1, 2)
-BOX = {(0, 0, 0): Fraction(1, 2), (1, 0, 0): Fraction(-1, 2), (2, 0, 0): Fraction(-1)}  # (u+1)(1/2-u)
-GRAM_SLACK = {(0, 0, 0): Fraction(1), (1, 1, 1): Fraction(2),  # 1 + 2uvt - u^2 - v^2 - t^2
-              (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1), (0, 0, 2): Fraction(-1)}
+# The constraints of Delta in the Chebyshev basis T_a(u) T_b(v) T_c(t):
+BOX = trivariate_from_monomials(  # (u + 1)(1/2 - u) = -(T_1(u) + T_2(u)) / 2
+    {(0, 0, 0): Fraction(1, 2), (1, 0, 0): Fraction(-1, 2), (2, 0, 0): Fraction(-1)})
+GRAM_SLACK = trivariate_from_monomials(  # 1 + 2uvt - u^2 - v^2 - t^2
+    {(0, 0, 0): Fraction(1), (1, 1, 1): Fraction(2),
+     (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1), (0, 0, 2): Fraction(-1)})
+UNIVARIATE_BOX = {1: Fraction(-1, 2), 2: Fraction(-1, 2)}  # (u + 1)(1/2 - u) in T_e(u)
 
 
 # --- exact trivariate polynomials as {(a, b, c): Fraction} ---------------------------------
@@ -79,12 +89,6 @@ def _power(p: dict, m: int) -> dict:
     return result
 
 
-def monomials(degree: int) -> list[tuple[int, int, int]]:
-    """Exponents (a, b, c) of u^a v^b t^c with a + b + c <= degree, by total degree."""
-    return [(a, b, total - a - b) for total in range(degree + 1)
-            for a in range(total, -1, -1) for b in range(total - a, -1, -1)]
-
-
 def orbit(alpha) -> tuple[int, int, int]:
     """The S3 orbit of a monomial, named by its exponents in decreasing order."""
     return tuple(sorted(alpha, reverse=True))
@@ -95,33 +99,42 @@ def orbit_members(key) -> list[tuple[int, int, int]]:
 
 
 class ThreePointProblem:
-    """Exact data of the degree-d three-point problem in dimension n (cached per (n, d))."""
+    """Exact data of the degree-d three-point problem in dimension n (cached per (n, d)),
+    in the Chebyshev basis: S_k's rows and columns are indexed by T_i(u), T_j(v) in place of
+    Bachoc & Vallentin's u^i, v^j (a congruence by an invertible matrix, which leaves the
+    cone of the F_k and the bound unchanged), and the moments are w = L(T_a T_b T_c)."""
 
     def __init__(self, dimension: int, degree: int):
         self.n, self.d = dimension, degree
-        self.orbits = sorted({orbit(a) for a in monomials(2 * degree)}, key=lambda k: (sum(k), k))
+        self.orbits = sorted({orbit(a) for a in basis_indices(2 * degree)}, key=lambda k: (sum(k), k))
         self.orbit_index = {key: i for i, key in enumerate(self.orbits)}
-        self.pair_polynomials = gegenbauer_normalised(dimension, 2 * degree)  # P_k^n, k <= 2d
-        inner = gegenbauer_normalised(dimension - 1, degree)  # P_k^{n-1}
+        self.orbit_lookup = np.full((2 * degree + 1,) * 3, -1, dtype=np.int64)
+        for alpha in basis_indices(2 * degree):
+            self.orbit_lookup[alpha] = self.orbit_index[orbit(alpha)]
+        # P_k^n, k <= 2d, in T_e(u): the pair moments are y_e = L(T_e(u)).
+        self.pair_polynomials = [chebyshev_from_monomials(p)
+                                 for p in gegenbauer_normalised(dimension, 2 * degree)]
+        inner = gegenbauer_normalised(dimension - 1, degree)  # P_k^{n-1}, monomials
         u2v2 = {(0, 0, 0): Fraction(1), (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1),
                 (2, 2, 0): Fraction(1)}  # (1 - u^2)(1 - v^2)
         t_minus_uv = {(0, 0, 1): Fraction(1), (1, 1, 0): Fraction(-1)}
         # triple[k][(i, j)]: orbit sums of Y_k[i][j] (= those of S_k[i][j]), {orbit: Fraction}
-        # univariate[k][(i, j)]: coefficients of S_k(u, u, 1)[i][j] in powers of u.
+        # univariate[k][(i, j)]: coefficients of S_k(u, u, 1)[i][j] in T_e(u).
         self.triple, self.univariate = [], []
         for k in range(degree + 1):
-            q: dict = {}
+            q: dict = {}  # ((1-u^2)(1-v^2))^(k/2) P_k^{n-1}((t - uv) / sqrt(..)), monomials
             for m, c in enumerate(inner[k]):
                 if c and (k - m) % 2 == 0:
                     term = _multiply(_power(t_minus_uv, m), _power(u2v2, (k - m) // 2))
                     for key, x in term.items():
                         q[key] = q.get(key, 0) + c * x
+            q = trivariate_from_monomials(q)
             entries, lines = {}, {}
             for i in range(degree - k + 1):
                 for j in range(i, degree - k + 1):
                     sums: dict = {}
-                    for (a, b, c), x in q.items():
-                        key = self.orbit_index[orbit((a + i, b + j, c))]
+                    for alpha, x in multiply(q, {(i, j, 0): Fraction(1)}).items():
+                        key = self.orbit_index[orbit(alpha)]
                         sums[key] = sums.get(key, 0) + x
                     entries[i, j] = {key: x for key, x in sums.items() if x}
                     lines[i, j] = self._on_diagonal(entries[i, j])
@@ -129,102 +142,39 @@ class ThreePointProblem:
             self.univariate.append(lines)
 
     def _on_diagonal(self, sums: dict) -> list[Fraction]:
-        """Coefficients in u of the symmetric polynomial with these orbit sums, at (u, u, 1)."""
+        """Coefficients in T_e(u) of the symmetric polynomial with these orbit sums at (u, u, 1):
+        T_a(u) T_b(u) T_c(1) = (T_(a+b)(u) + T_|a-b|(u)) / 2."""
         line = [Fraction(0)] * (2 * self.d + 1)
         for index, total in sums.items():
             members = orbit_members(self.orbits[index])
             for a, b, _ in members:
-                line[a + b] += total / len(members)
+                share = total / len(members) / 2
+                line[a + b] += share
+                line[abs(a - b)] += share
         return line
 
+    def fixed_part(self, b22: float, f: list[np.ndarray]) -> np.ndarray:
+        """Orbit sums (floats) of b_22 + sum_k <F_k, S_k>: the part of the triple identity that
+        the Gram matrices must cancel."""
+        total = np.zeros(len(self.orbits))
+        total[0] += b22
+        for k, fk in enumerate(f):
+            for (i, j), sums in self.triple[k].items():
+                weight = fk[i, j] if i == j else 2 * fk[i, j]
+                for index, x in sums.items():
+                    total[index] += weight * float(x)
+        return total
+
     def localising(self, multiplier: dict, basis_degree: int) -> tuple[sparse.csr_matrix, int]:
-        """Map from the orbit moments z to vec(L), L[beta, gamma] = sum_delta g_delta
-        z_(beta+gamma+delta) over monomials of degree <= basis_degree (column-major vec)."""
-        basis = monomials(basis_degree)
-        size = len(basis)
-        rows, cols, values = [], [], []
-        for p, beta in enumerate(basis):
-            for q, gamma in enumerate(basis):
-                for delta, g in multiplier.items():
-                    key = orbit(tuple(x + y + z for x, y, z in zip(beta, gamma, delta)))
-                    rows.append(q * size + p)
-                    cols.append(self.orbit_index[key])
-                    values.append(float(g))
-        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(size * size, len(self.orbits)))
-        return matrix, size
+        """Map from the orbit moments w to vec(L) (column-major), L[beta, gamma] =
+        L(g T_beta T_gamma) over the basis of degree <= basis_degree, g = ``multiplier``."""
+        basis = basis_indices(basis_degree)
+        return localising_map(multiplier, basis, self.orbit_lookup, len(self.orbits)), len(basis)
 
 
 @lru_cache(maxsize=16)
 def three_point_problem(dimension: int, degree: int) -> ThreePointProblem:
     return ThreePointProblem(dimension, degree)
-
-
-# --- symmetry reduction of the localising matrices (Gatermann & Parrilo 2004) --------------
-
-def _permutation_matrix(basis, sigma) -> np.ndarray:
-    """The action of permuting (u, v, t) by ``sigma`` on polynomials in ``basis``."""
-    index = {beta: i for i, beta in enumerate(basis)}
-    matrix = np.zeros((len(basis), len(basis)))
-    for i, beta in enumerate(basis):
-        matrix[index[tuple(beta[s] for s in sigma)], i] = 1.0
-    return matrix
-
-
-@lru_cache(maxsize=32)
-def symmetry_blocks(basis_degree: int, full_group: bool) -> tuple[np.ndarray, ...]:
-    """Orthonormal bases (columns) of subspaces of the polynomials of degree <= basis_degree
-    that every localising matrix of an S3-invariant moment vector leaves invariant.
-
-    A matrix L[beta, gamma] = sum_delta g_delta z_(beta+gamma+delta) with z constant on S3
-    orbits commutes with the permutations that fix g: all of S3 for g = 1 and the Gram slack,
-    only the swap of v and t for the box constraint in u. Its invariant subspaces are then
-    the isotypic components (trivial, sign, standard: projectors (1/6) sum chi(g) g, Serre
-    1977, section 2.6) cut by the eigenspaces (+1, -1) of the swap: four blocks of about N/6,
-    N/6, N/3 and N/3 for S3, two of about N/2 for the swap, in place of one of N. L >= 0 if
-    and only if B_i^T L B_i >= 0 for every block B_i."""
-    basis = monomials(basis_degree)
-    size = len(basis)
-    swap = _permutation_matrix(basis, (0, 2, 1))
-    halves = [(np.eye(size) + swap) / 2, (np.eye(size) - swap) / 2]
-    if full_group:
-        elements = list(permutations(range(3)))
-        matrices = [_permutation_matrix(basis, g) for g in elements]
-        signs = [np.linalg.det(np.eye(3)[list(g)]) for g in elements]
-        trivial = sum(matrices) / 6
-        sign = sum(s * m for s, m in zip(signs, matrices)) / 6
-        standard = np.eye(size) - trivial - sign
-        projectors = [trivial, sign, standard @ halves[0], standard @ halves[1]]
-    else:
-        projectors = halves
-    blocks = []
-    for projector in projectors:
-        values, vectors = np.linalg.eigh((projector + projector.T) / 2)
-        chosen = vectors[:, values > 0.5]
-        if chosen.shape[1]:
-            blocks.append(chosen)
-    return tuple(blocks)
-
-
-def reduced_localising(data: ThreePointProblem, multiplier: dict, basis_degree: int,
-                       full_group: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(block basis B, map from z to vec(B^T L B))] for the localising matrix L of
-    ``multiplier`` (see `symmetry_blocks`)."""
-    matrix, size = data.localising(multiplier, basis_degree)
-    matrix = matrix.tocsc()
-    reduced = []
-    for block in symmetry_blocks(basis_degree, full_group):
-        n = block.shape[1]
-        columns = np.zeros((n * n, matrix.shape[1]))
-        for o in range(matrix.shape[1]):
-            column = matrix[:, o]
-            if column.nnz == 0:
-                continue
-            local = sparse.csr_matrix((column.data, (column.indices % size, column.indices // size)),
-                                      shape=(size, size))
-            projected = block.T @ (local @ block)
-            columns[:, o] = ((projected + projected.T) / 2).reshape(-1, order="F")
-        reduced.append((block, columns))
-    return reduced
 
 
 def _lmi(matrix: sparse.csr_matrix, size: int, variable, constant=None):
@@ -234,11 +184,19 @@ def _lmi(matrix: sparse.csr_matrix, size: int, variable, constant=None):
     return expression
 
 
-def _hankel(y, size: int, shift: dict):
-    """Univariate moment/localising matrix sum_e g_e y_(i+j+e) as a cvxpy expression."""
+def _hankel(y, size: int, multiplier: dict):
+    """Univariate moment/localising matrix L(g T_i T_j), 0 <= i, j < size, in the pair moments
+    y_e = L(T_e(u)), as a cvxpy expression: T_e T_i T_j = (1/4) sum of four T's (product rule)."""
     rows = []
     for i in range(size):
-        rows.append([sum(float(g) * y[i + j + e] for e, g in shift.items()) for j in range(size)])
+        row = []
+        for j in range(size):
+            terms: dict = {}
+            for e, g in multiplier.items():
+                for index in (e + i + j, abs(e + i - j), abs(e - i) + j, abs(abs(e - i) - j)):
+                    terms[index] = terms.get(index, 0) + float(g) / 4
+            row.append(sum(c * y[index] for index, c in terms.items()))
+        rows.append(row)
     return cp.bmat(rows)
 
 
@@ -290,22 +248,25 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
         f_constraints.append(cp.bmat(rows) >> 0)
     univariate = [_hankel(y, d + 1, {0: 1}) >> 0]
     if d >= 1:
-        univariate.append(_hankel(y, d, {0: 0.5, 1: -0.5, 2: -1.0}) >> 0)
+        univariate.append(_hankel(y, d, UNIVARIATE_BOX) >> 0)
     localising = [({(0, 0, 0): Fraction(1)}, d, True), (BOX, d - 1, False)]
     if d >= 2:
         localising.append((GRAM_SLACK, d - 2, True))
-    # Each localising matrix as its blocks [(basis, constraint)], or whole (basis None).
+    # Each localising matrix as its blocks (which, basis B, the standard block's partner basis
+    # or None, map z -> vec(B^T L B), constraint), or whole (B None).
     triple = []
-    for multiplier, basis_degree, full_group in localising:
-        if symmetry:
-            triple.append([(block, _lmi(sparse.csr_matrix(columns), block.shape[1], z) >> 0)
-                           for block, columns in reduced_localising(data, multiplier,
-                                                                    basis_degree, full_group)])
-        else:
-            matrix, size = data.localising(multiplier, basis_degree)
-            triple.append([(None, _lmi(matrix, size, z) >> 0)])
+    for which, (multiplier, basis_degree, full_group) in enumerate(localising):
+        matrix, size = data.localising(multiplier, basis_degree)
+        if not symmetry:
+            triple.append((which, None, None, matrix, _lmi(matrix, size, z) >> 0))
+            continue
+        for position, block in enumerate(symmetry_blocks(basis_degree, full_group)):
+            partner = standard_partner(basis_degree) if full_group and position == 2 else None
+            reduced = reduced_map(matrix, size, block)
+            triple.append((which, block, partner, reduced,
+                           _lmi(sparse.csr_matrix(reduced), block.shape[1], z) >> 0))
     constraints = [a_constraint, b_constraint, *f_constraints, *univariate,
-                   *(constraint for blocks in triple for _, constraint in blocks)]
+                   *(constraint for *_, constraint in triple)]
     problem = cp.Problem(cp.Maximize(1 + y[0]), constraints)
     options = dict(SOLVER_OPTIONS[solver], **(solver_options or {}))
     try:
@@ -314,32 +275,29 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
         return BoundResult(None, None, f"solver_error: {error}", time.perf_counter() - start, {})
     if problem.status not in ("optimal", "optimal_inaccurate") or problem.value is None:
         return BoundResult(None, None, problem.status, time.perf_counter() - start, {})
-    # Gram matrices in the monomial basis: G = sum_i B_i Q_i B_i^T, Q_i the blocks' duals.
-    grams = [sum(c.dual_value if block is None else block @ c.dual_value @ block.T
-                 for block, c in blocks) for blocks in triple]
-    certified, certificate = certify_three_point(
-        data, a_constraint.dual_value, b_constraint.dual_value,
-        [c.dual_value for c in f_constraints], grams)
+    b = nearest_positive_definite(b_constraint.dual_value)
+    f = [nearest_positive_definite(c.dual_value) for c in f_constraints]
+    blocks, absorbed = absorb_residual(data.fixed_part(b[1, 1], f),
+                                       [(reduced, c.dual_value) for *_, reduced, c in triple],
+                                       moments=z.value)
+    # Gram matrices in the Chebyshev basis: G = sum_i B_i Q_i B_i^T; the standard block's Q
+    # is spread over its two halves (`standard_partner`), so G is positive definite.
+    grams = [0.0] * len(localising)
+    for (which, block, partner, _, _), q in zip(triple, blocks):
+        if block is None:
+            grams[which] = grams[which] + q
+        elif partner is not None:
+            grams[which] = grams[which] + (block @ q @ block.T + partner @ q @ partner.T) / 2
+        else:
+            grams[which] = grams[which] + block @ q @ block.T
+    certified, certificate = certify_three_point(data, a_constraint.dual_value, b, f, grams)
+    certificate["float_residual"] = absorbed
     return BoundResult(float(problem.value), None if certified is None else float_up(certified),
                        problem.status, time.perf_counter() - start, certificate)
 
 
 def _to_exact(matrix) -> list[list[Fraction]]:
     return [[Fraction(float(x)) for x in row] for row in np.atleast_2d(matrix)]
-
-
-def _gram_orbit_sums(data: ThreePointProblem, gram: list[list[Fraction]], multiplier: dict,
-                     basis_degree: int, into: dict) -> None:
-    basis = monomials(basis_degree)
-    by_sum: dict = {}
-    for p, beta in enumerate(basis):
-        for q, gamma in enumerate(basis):
-            key = (beta[0] + gamma[0], beta[1] + gamma[1], beta[2] + gamma[2])
-            by_sum[key] = by_sum.get(key, 0) + gram[p][q]
-    for (a, b, c), x in by_sum.items():
-        for (e, f, g), w in multiplier.items():
-            index = data.orbit_index[orbit((a + e, b + f, c + g))]
-            into[index] = into.get(index, 0) + w * x
 
 
 def certify_three_point(data: ThreePointProblem, a, b, f, grams):
@@ -356,14 +314,19 @@ def certify_three_point(data: ThreePointProblem, a, b, f, grams):
         if not np.any(matrix):  # an exact zero matrix is positive semidefinite as it is
             exact[name] = _to_exact(np.zeros_like(matrix, dtype=float))
             continue
-        psd = nearest_positive_definite(matrix)
+        # As given when it is provably positive definite (the residual was absorbed for
+        # these), otherwise its nearest positive definite matrix.
+        grid = on_fixed_point_grid if name.startswith("G") else np.asarray  # exact orbit sums
+        psd = grid(np.asarray(matrix, dtype=float))
+        if positive_definite_margin(psd) is None:
+            psd = grid(nearest_positive_definite(matrix))
         margin = positive_definite_margin(psd)
         if margin is None:
             info["failed"] = f"{name} could not be proved positive semidefinite"
             return None, info
-        exact[name] = _to_exact(psd)
+        exact[name] = psd if name.startswith("G") else _to_exact(psd)
     b11, b12, b22 = exact["B"][0][0], exact["B"][0][1], exact["B"][1][1]
-    # Pair inequality: U <= -m on [-1, 1/2].
+    # Pair inequality: U <= -m on [-1, 1/2]; U in T_e(u) until its Bernstein bound.
     pair = [Fraction(0)] * (2 * d + 1)
     for k, ak in enumerate(a_exact, start=1):
         for e, c in enumerate(data.pair_polynomials[k]):
@@ -382,14 +345,19 @@ def certify_three_point(data: ThreePointProblem, a, b, f, grams):
             for index, x in sums.items():
                 residual[index] = residual.get(index, 0) + weight * x
     objective = sum(a_exact) + b11 + sum(sum(row) for row in exact["F0"])
-    upper_pair = upper_bound_on_interval(pair, Fraction(-1), KISSING_INNER_PRODUCT,
+    upper_pair = upper_bound_on_interval(monomials_from_chebyshev(pair), Fraction(-1),
+                                         KISSING_INNER_PRODUCT,
                                          tolerance=Fraction(1, 10**9), floor=None)
     m = -upper_pair
     multipliers = [({(0, 0, 0): Fraction(1)}, d), (BOX, d - 1), (GRAM_SLACK, d - 2)]
     for gram_name, (multiplier, basis_degree) in zip(("G0", "G1", "G2"), multipliers):
         if gram_name in exact:
-            _gram_orbit_sums(data, exact[gram_name], multiplier, basis_degree, residual)
-    excess = sum(abs(x) for x in residual.values())  # M3: T <= sum |r_alpha| on Delta
+            sums = gram_orbit_sums(exact[gram_name], multiplier, basis_indices(basis_degree),
+                                   data.orbit_lookup)
+            for index, x in sums.items():
+                residual[index] = residual.get(index, 0) + x
+    # M3 >= max of the residual on Delta, as |T_alpha| <= 1 there (orbit 0 is the constant).
+    excess = max(Fraction(0), residual.get(0, 0) + sum(abs(x) for o, x in residual.items() if o))
     info.update({"objective": str(objective), "pair_margin": float(m),
                  "triple_excess": float(excess), "a": [str(x) for x in a_exact]})
     bound = _bound_from_margins(objective, m, excess, Fraction(3 ** n - 1))

@@ -10,9 +10,10 @@ from scipy.special import eval_gegenbauer
 
 from pipeline.bounds.delsarte import delsarte_bound
 from pipeline.bounds.exact import nearest_positive_definite, positive_definite_margin
+from pipeline.bounds.symmetry import basis_indices, standard_partner, symmetry_blocks
 from pipeline.bounds.threepoint import (
-    BOX, GRAM_SLACK, certify_three_point, monomials, orbit, orbit_members, symmetry_blocks,
-    three_point_bound, three_point_problem,
+    BOX, GRAM_SLACK, certify_three_point, orbit, orbit_members, three_point_bound,
+    three_point_problem,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -26,14 +27,19 @@ def gegenbauer(n, k, x):
     return eval_gegenbauer(k, alpha, x) / eval_gegenbauer(k, alpha, 1.0)
 
 
+def chebyshev(i, x):
+    return np.cos(i * np.arccos(np.clip(x, -1, 1)))
+
+
 def s_matrix_direct(n, d, k, u, v, t):
-    """S_k^n(u, v, t) straight from Bachoc & Vallentin's definition, in floating point."""
+    """S_k^n(u, v, t) straight from Bachoc & Vallentin's definition, in floating point, with
+    rows and columns indexed by T_i(u), T_j(v) in place of u^i, v^j."""
     size = d - k + 1
     total = np.zeros((size, size))
     for a, b, c in permutations((u, v, t)):
         w = np.sqrt((1 - a * a) * (1 - b * b))
         core = w ** k * gegenbauer(n - 1, k, (c - a * b) / w)
-        total += np.outer(a ** np.arange(size), b ** np.arange(size)) * core
+        total += np.outer(chebyshev(np.arange(size), a), chebyshev(np.arange(size), b)) * core
     return total / 6
 
 
@@ -45,7 +51,7 @@ def s_matrix_from_problem(data, k, u, v, t):
         for index, total in sums.items():
             members = orbit_members(data.orbits[index])
             for a, b, c in members:
-                value += float(total) / len(members) * u ** a * v ** b * t ** c
+                value += float(total) / len(members) * chebyshev(a, u) * chebyshev(b, v) * chebyshev(c, t)
         matrix[i, j] = matrix[j, i] = value
     return matrix
 
@@ -125,7 +131,11 @@ def test_symmetry_blocks_split_every_localising_matrix_without_changing_its_spec
     matrix, size = data.localising(multiplier, basis_degree)
     z = np.random.default_rng(7).standard_normal(len(data.orbits))  # any S3-invariant moments
     local = (matrix @ z).reshape((size, size), order="F")
-    blocks = symmetry_blocks(basis_degree, full_group)
+    blocks = list(symmetry_blocks(basis_degree, full_group))
+    if full_group:  # the standard block's partner half carries the same block
+        partner = standard_partner(basis_degree)
+        assert np.allclose(partner.T @ local @ partner, blocks[2].T @ local @ blocks[2], atol=1e-12)
+        blocks.append(partner)
     basis = np.hstack(blocks)
     assert basis.shape == (size, size) and np.allclose(basis.T @ basis, np.eye(size))
     reduced = basis.T @ local @ basis
@@ -137,11 +147,34 @@ def test_symmetry_blocks_split_every_localising_matrix_without_changing_its_spec
     spectrum = np.sort(np.concatenate([np.linalg.eigvalsh(b.T @ local @ b) for b in blocks]))
     assert np.allclose(spectrum, np.linalg.eigvalsh(local), atol=1e-9 * np.abs(local).max())
     if full_group:
-        # Character theory: the trivial block has one dimension per S3 orbit of monomials, the
-        # sign block one per orbit of three distinct exponents.
-        orbits = {orbit(beta) for beta in monomials(basis_degree)}
+        # Character theory: the trivial block has one dimension per S3 orbit of basis indices,
+        # the sign block one per orbit of three distinct indices.
+        orbits = {orbit(beta) for beta in basis_indices(basis_degree)}
         assert blocks[0].shape[1] == len(orbits)
         assert blocks[1].shape[1] == sum(len(set(key)) == 3 for key in orbits)
+
+
+def test_localising_matrices_of_a_point_measure_match_its_moments():
+    # An S3-invariant measure: all permutations of a few points of Delta, equal weights.
+    data = three_point_problem(3, 4)
+    rng = np.random.default_rng(3)
+    points = [p for p in rng.uniform(-1, 0.5, size=(40, 3))
+              if 1 + 2 * p.prod() - (p * p).sum() >= 0][:6]
+    points = np.array([q for p in points for q in permutations(p)])
+    moments = np.array([np.mean([chebyshev(key[0], x) * chebyshev(key[1], y) * chebyshev(key[2], z)
+                                 for x, y, z in points]) for key in data.orbits])
+    for multiplier, degree in (({(0, 0, 0): Fraction(1)}, 4), (BOX, 3), (GRAM_SLACK, 2)):
+        matrix, size = data.localising(multiplier, degree)
+        local = (matrix @ moments).reshape((size, size), order="F")
+        basis = basis_indices(degree)
+        direct = np.zeros((size, size))
+        for x, y, z in points:
+            g = sum(float(c) * chebyshev(a, x) * chebyshev(b, y) * chebyshev(e, z)
+                    for (a, b, e), c in multiplier.items())
+            values = np.array([chebyshev(a, x) * chebyshev(b, y) * chebyshev(e, z) for a, b, e in basis])
+            direct += g * np.outer(values, values) / len(points)
+        assert np.allclose(local, direct, atol=1e-12)
+        assert np.linalg.eigvalsh(local).min() > -1e-12  # g >= 0 on Delta
 
 
 def test_symmetry_reduction_keeps_the_bound_and_makes_degree_six_tractable():
@@ -150,4 +183,4 @@ def test_symmetry_reduction_keeps_the_bound_and_makes_degree_six_tractable():
     assert reduced.certified == pytest.approx(whole.certified, rel=1e-4)
     # In one 84 x 84 moment matrix, d = 6 ended "optimal_inaccurate" and certified only 12.75.
     six = three_point_bound(3, 6)
-    assert six.status == "optimal" and 12.4216701 < six.certified < 12.61
+    assert six.status == "optimal" and 12.4216701 < six.certified < 12.6

@@ -1,0 +1,88 @@
+"""Absorbing a solver's residual into its Gram matrices, so that an SOS certificate holds
+(nearly) exactly before it is checked in exact arithmetic (Peyrl & Parrilo 2008, "Computing
+sum of squares decompositions with rational coefficients", Theor. Comput. Sci. 409, 269,
+section 3: project the numerical Gram matrices onto the affine space of exact identities and
+keep them positive definite).
+
+A double-precision dual solution leaves a residual r = c + sum_i A_i^T vec(Q_i) in the linear
+identity it should satisfy (here: the coefficients of the three-point polynomial identity, c
+the fixed part from b_22 and the F_k). Left alone, r costs the certified bound its size times
+the number of triples. Each round writes the corrections as Q_i^(1/2) S_i Q_i^(1/2), which
+keeps Q_i + Q_i^(1/2) S_i Q_i^(1/2) = Q_i^(1/2) (I + S_i) Q_i^(1/2) positive semidefinite
+whenever ||S_i||_2 < 1, and takes the S_i of least Frobenius norm with
+sum_i A_i^T vec(Q_i^(1/2) S_i Q_i^(1/2)) = -r (normal equations, orbits x orbits). Directions
+the Gram matrix does not use are left alone, so the correction cannot break positivity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sparse
+
+from pipeline.bounds.exact import nearest_positive_definite
+
+LARGEST_STEP = 0.5  # ||S_i||_2 allowed per round: Q_i^(1/2) (I + S_i) Q_i^(1/2) >= Q_i / 2
+
+
+def _dense(matrix) -> np.ndarray:
+    return matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
+
+
+def _root(q: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(q)
+    return (vectors * np.sqrt(np.maximum(values, 0.0))) @ vectors.T
+
+
+def _congruence_map(adjoint: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """Rows vec(W A_o W) for the n x n matrices A_o = columns of ``adjoint`` (n^2 x O)."""
+    n = root.shape[0]
+    stacked = adjoint.reshape(n, n, -1, order="F")  # A[p, q, o]
+    left = np.tensordot(root, stacked, axes=([1], [0]))  # (W A_o)[p, q, o]
+    both = np.tensordot(left, root, axes=([1], [0]))  # (W A_o W)[p, o, q]
+    return np.transpose(both, (1, 2, 0)).reshape(adjoint.shape[1], n * n)  # row o = vec^T (W A_o W)
+
+
+def absorb_residual(constant: np.ndarray, pieces: list[tuple[object, np.ndarray]],
+                    moments: np.ndarray | None = None, rounds: int = 3,
+                    relative_shift: float = 1e-10) -> tuple[list[np.ndarray], float]:
+    """(Gram matrices with the residual absorbed, l1 norm of the float residual left).
+
+    ``pieces`` are (A_i, Q_i): A_i maps moments to vec(L_i) (n_i^2 x O, column-major) and
+    Q_i is the solver's dual matrix of L_i >= 0. The Q_i are first made positive definite
+    (negative eigenvalues clipped, spectrum raised by ``relative_shift`` of its scale).
+
+    No such correction can change <w, r> for the solver's moments w: by complementarity
+    M_i(w) Q_i = 0, so <w, A_i^T vec(W S W)> = <W M_i(w) W, S> = 0. With ``moments`` given,
+    that part of r is left on the constant coefficient (r_0 = <w, r> / w_0), where a
+    negative value costs the bound nothing, and only the rest is absorbed."""
+    adjoints = [_dense(a) for a, _ in pieces]
+    grams = [nearest_positive_definite(q, relative_shift) for _, q in pieces]
+
+    def residual_of(grams):
+        return constant + sum(a.T @ q.reshape(-1, order="F") for a, q in zip(adjoints, grams))
+
+    residual = residual_of(grams)
+    for _ in range(rounds):
+        roots = [_root(q) for q in grams]
+        maps = [_congruence_map(a, w) for a, w in zip(adjoints, roots)]
+        normal = sum(m @ m.T for m in maps)
+        target = residual.copy()
+        if moments is not None and moments[0] > 0:
+            target[0] -= float(moments @ residual) / moments[0]
+        multipliers = np.linalg.lstsq(normal, -target, rcond=None)[0]
+        steps = [(m.T @ multipliers).reshape(w.shape, order="F") for m, w in zip(maps, roots)]
+        steps = [(s + s.T) / 2 for s in steps]
+        largest = max((np.linalg.norm(s, 2) for s in steps if s.size), default=0.0)
+        scale = min(1.0, LARGEST_STEP / largest) if largest > 0 else 1.0
+        trial = [q + scale * (w @ s @ w) for q, w, s in zip(grams, roots, steps)]
+        trial = [(q + q.T) / 2 for q in trial]
+        trial_residual = residual_of(trial)
+        if _excess(trial_residual) >= _excess(residual):
+            break
+        grams, residual = trial, trial_residual
+    return grams, _excess(residual)
+
+
+def _excess(residual: np.ndarray) -> float:
+    """max(0, r_0 + sum_(o > 0) |r_o|): a bound of the residual polynomial on Delta."""
+    return max(0.0, float(residual[0] + np.abs(residual[1:]).sum()))

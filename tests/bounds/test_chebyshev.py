@@ -1,0 +1,101 @@
+"""The Chebyshev algebra behind the three-point SDP: conversions against numpy's, products
+and Gram orbit sums against pointwise evaluation, and exact fixed-point representations."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from numpy.polynomial import chebyshev as npcheb
+
+from pipeline.bounds.chebyshev import (
+    chebyshev_from_monomials, fixed_point, gram_orbit_sums, monomials_from_chebyshev, multiply,
+    trivariate_from_monomials,
+)
+from pipeline.bounds.refine import absorb_residual
+from pipeline.bounds.symmetry import basis_indices
+from pipeline.bounds.threepoint import BOX, GRAM_SLACK, orbit, orbit_members, three_point_problem
+
+
+def cheb(i, x):
+    return np.cos(i * np.arccos(np.clip(x, -1, 1)))
+
+
+def evaluate(polynomial, u, v, t):
+    return sum(float(c) * cheb(a, u) * cheb(b, v) * cheb(e, t) for (a, b, e), c in polynomial.items())
+
+
+def test_univariate_conversions_match_numpy():
+    rng = np.random.default_rng(0)
+    coefficients = [Fraction(int(x)) for x in rng.integers(-9, 9, 12)]
+    assert np.allclose([float(x) for x in chebyshev_from_monomials(coefficients)],
+                       npcheb.poly2cheb([float(x) for x in coefficients]), atol=1e-12)
+    assert monomials_from_chebyshev(chebyshev_from_monomials(coefficients)) == coefficients
+
+
+def test_trivariate_conversion_and_products_evaluate_correctly():
+    rng = np.random.default_rng(1)
+    monomial = {(2, 1, 3): Fraction(3, 2), (0, 4, 0): Fraction(-1), (1, 1, 1): Fraction(2)}
+    p, q = trivariate_from_monomials(monomial), {(3, 0, 2): Fraction(1, 3), (0, 1, 1): Fraction(-2)}
+    for u, v, t in rng.uniform(-1, 1, (5, 3)):
+        assert evaluate(p, u, v, t) == pytest.approx(
+            sum(float(c) * u ** a * v ** b * t ** e for (a, b, e), c in monomial.items()), abs=1e-12)
+        assert evaluate(multiply(p, q), u, v, t) == pytest.approx(
+            evaluate(p, u, v, t) * evaluate(q, u, v, t), abs=1e-12)
+    # (u + 1)(1/2 - u) vanishes at u = -1 and u = 1/2; the Gram slack is 1 at the origin.
+    assert evaluate(BOX, -1, 0.3, 0.2) == pytest.approx(0) and evaluate(BOX, 0.5, 0, 0) == pytest.approx(0)
+    assert evaluate(GRAM_SLACK, 0, 0, 0) == pytest.approx(1)
+
+
+def test_gram_orbit_sums_are_exact_and_evaluate_to_the_symmetrised_form():
+    data = three_point_problem(3, 4)
+    basis = basis_indices(2)
+    rng = np.random.default_rng(2)
+    root = rng.standard_normal((len(basis), len(basis)))
+    gram = root @ root.T
+    gram[0, 1] = gram[1, 0] = 1e-25  # entries spanning many binary orders of magnitude
+    sums = gram_orbit_sums(gram, GRAM_SLACK, basis, data.orbit_lookup)
+    point = rng.uniform(-1, 0.5, 3)
+
+    def form(u, v, t):
+        m = np.array([cheb(a, u) * cheb(b, v) * cheb(e, t) for a, b, e in basis])
+        return evaluate(GRAM_SLACK, u, v, t) * m @ gram @ m
+
+    symmetrised = np.mean([form(*point[list(s)]) for s in orbit_members((2, 1, 0))])
+    from_sums = sum(float(x) / len(orbit_members(data.orbits[o])) * sum(
+        cheb(a, point[0]) * cheb(b, point[1]) * cheb(e, point[2]) for a, b, e in orbit_members(data.orbits[o]))
+        for o, x in sums.items())
+    assert from_sums == pytest.approx(symmetrised, rel=1e-10)
+    # Exactness: doubling one entry changes the sums by exactly that entry's share.
+    changed = gram.copy()
+    changed[0, 1] = changed[1, 0] = 2e-25
+    difference = {o: gram_orbit_sums(changed, {(0, 0, 0): Fraction(1)}, basis, data.orbit_lookup).get(o, 0)
+                  - gram_orbit_sums(gram, {(0, 0, 0): Fraction(1)}, basis, data.orbit_lookup).get(o, 0)
+                  for o in range(len(data.orbits))}
+    # 2 x 1e-25 x T_0 T_(0,0,1) = 2e-25 T_(0,0,1): orbit (1, 0, 0) only.
+    assert {o: x for o, x in difference.items() if x} == {data.orbit_index[orbit((0, 0, 1))]: 2 * Fraction(1e-25)}
+
+
+def test_fixed_point_is_exact():
+    matrix = np.array([[1.5, -1e-30], [3.0e5, 2.0 ** -1074]])
+    integers, exponent = fixed_point(matrix)
+    for x, n in zip(matrix.ravel(), integers.ravel()):
+        assert Fraction(float(x)) == Fraction(int(n)) * Fraction(2) ** exponent
+
+
+def test_absorbing_a_residual_keeps_positivity_and_leaves_the_moment_direction():
+    rng = np.random.default_rng(4)
+    orbits, n = 6, 4
+    adjoint = np.zeros((n * n, orbits))
+    for o in range(orbits):  # symmetric coefficient matrices A_o
+        a = rng.standard_normal((n, n))
+        adjoint[:, o] = ((a + a.T) / 2).reshape(-1, order="F")
+    root = rng.standard_normal((n, n))
+    gram = root @ root.T + np.eye(n)
+    constant = -adjoint.T @ gram.reshape(-1, order="F") + 1e-6 * rng.standard_normal(orbits)
+    moments = np.abs(rng.standard_normal(orbits)) + 0.5
+    (absorbed,), left = absorb_residual(constant, [(adjoint, gram)], moments=moments)
+    assert np.linalg.eigvalsh(absorbed).min() > 0
+    residual = constant + adjoint.T @ absorbed.reshape(-1, order="F")
+    # All but <w, r> (which no correction of this kind can change) is gone.
+    assert np.abs(residual[1:]).max() < 1e-13
+    assert left == pytest.approx(max(0.0, residual[0] + np.abs(residual[1:]).sum()), abs=1e-15)
