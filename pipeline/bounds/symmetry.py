@@ -39,9 +39,22 @@ def permutation_matrix(basis, sigma) -> np.ndarray:
     return matrix
 
 
-def _range(projector: np.ndarray) -> np.ndarray:
-    values, vectors = np.linalg.eigh((projector + projector.T) / 2)
-    return vectors[:, values > 0.5]
+def _range(projector: np.ndarray, basis) -> np.ndarray:
+    """An orthonormal basis of the projector's range, each vector supported on one S3 orbit
+    of basis indices (the projectors are combinations of permutations, which keep each
+    orbit's span): sparse blocks, which the solvers' Schur complements exploit."""
+    members: dict = {}
+    for i, beta in enumerate(basis):
+        members.setdefault(tuple(sorted(beta)), []).append(i)
+    columns = []
+    for indices in members.values():
+        local = projector[np.ix_(indices, indices)]
+        values, vectors = np.linalg.eigh((local + local.T) / 2)
+        for vector in vectors[:, values > 0.5].T:
+            column = np.zeros(len(basis))
+            column[indices] = vector
+            columns.append(column)
+    return np.array(columns).T if columns else np.zeros((len(basis), 0))
 
 
 @lru_cache(maxsize=32)
@@ -63,7 +76,7 @@ def symmetry_blocks(basis_degree: int, full_group: bool) -> tuple[np.ndarray, ..
         projectors = [trivial, sign, standard @ halves[0]]
     else:
         projectors = halves
-    return tuple(block for block in map(_range, projectors) if block.shape[1])
+    return tuple(block for block in (_range(p, basis) for p in projectors) if block.shape[1])
 
 
 @lru_cache(maxsize=32)

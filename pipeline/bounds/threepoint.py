@@ -8,6 +8,10 @@ For a degree d, with P_k^n the Gegenbauer polynomials of S^{n-1} normalised to P
     Y_k^n(u, v, t)_ij = u^i v^j ((1-u^2)(1-v^2))^(k/2) P_k^{n-1}((t - uv) / sqrt((1-u^2)(1-v^2))),
     0 <= i, j <= d - k, and S_k^n = (1/6) sum over the six permutations sigma of Y_k^n o sigma.
 
+Here u^i v^j is replaced by T_i(u) T_j(v), T the Chebyshev polynomials (pipeline.bounds.
+chebyshev): an invertible congruence of S_k, so the cone of the F_k and the bound are the
+same, while every moment below lies in [-1, 1] and the SDP stays well conditioned.
+
 Theorem: if a_1..a_2d >= 0, B = (b_ij) (2 x 2) and F_0..F_d are positive semidefinite, and
 
     U(u) = sum_k a_k P_k^n(u) + 2 b_12 + b_22 + 3 sum_k <F_k, S_k^n(u, u, 1)> <= -1  on [-1, 1/2],
@@ -20,11 +24,12 @@ semidefinite kernels over C^2 and C^3 and N (1, N-1) B (1, N-1)^T >= 0 gives
     0 <= N obj - N (N - 1) m + N (N - 1)(N - 2) M3,
 obj = sum a_k + b_11 + <F_0, J>, when U <= -m on [-1, 1/2] and T <= M3 on Delta.
 
-Formulation solved here: the dual (moment) side, whose variables are the moments y_e of the
-pair distribution and z of the triple distribution; S3 symmetry lets z be indexed by orbits of
-monomials (z_(a,b,c) = z_(sigma(a,b,c))), a sixfold reduction, and leaves one localising matrix
-for the three box constraints (u+1)(1/2-u) >= 0; each moment and localising matrix is further
-split into its symmetry blocks (`symmetry_blocks`). Maximise 1 + y_0 subject to
+Formulation solved here: the dual (moment) side, whose variables are the Chebyshev moments
+y_e = L(T_e(u)) of the pair distribution and z = L(T_a(u) T_b(v) T_c(t)) of the triple
+distribution; S3 symmetry lets z be indexed by orbits of indices (z_(a,b,c) = z_(sigma(a,b,c))),
+a sixfold reduction, and leaves one localising matrix for the three box constraints
+(u+1)(1/2-u) >= 0; each moment and localising matrix is further split into its symmetry
+blocks (pipeline.bounds.symmetry). Maximise 1 + y_0 subject to
 1 + L_y(P_k^n) >= 0, [[1, y_0], [y_0, y_0 + z_0]] >= 0, J delta_k0 + 3 L_y(S_k(u,u,1)) +
 L_z(S_k) >= 0, and moment and localising matrices (Lasserre 2001) >= 0. The solver's dual
 multipliers are the certificate: a_k, B, F_k, and Gram matrices G with
@@ -32,9 +37,10 @@ multipliers are the certificate: a_k, B, F_k, and Gram matrices G with
 Sym the average over S3 (which keeps each term non-negative on Delta).
 
 Certificate (exact rationals; floats are exact binary rationals): F_k, B and the G are made
-positive definite and proved so (Rump's verified Cholesky, pipeline.bounds.exact); the
-residual r is computed exactly, and |r| <= sum |r_alpha| =: M3 on Delta since |u|,|v|,|t| <= 1;
-m = -max U on [-1, 1/2] by exact Bernstein bounds. With N_max = 3^n - 1 (unit balls touching
+positive definite and proved so (Rump's verified Cholesky, pipeline.bounds.exact), after the
+solver's residual has been absorbed into the G where it can be (pipeline.bounds.refine); the
+residual r is then computed exactly, and r <= M3 := max(0, r_0 + sum_(alpha != 0) |r_alpha|)
+on Delta since |T_a| <= 1 on [-1, 1]; m = -max U on [-1, 1/2] by exact Bernstein bounds. With N_max = 3^n - 1 (unit balls touching
 one ball lie in a ball of radius 3), N - 1 <= obj / (m - M3 (N_max - 2)), the certified bound.
 Anchors: n = 8 gives 240 from degree 3 on; n = 3 at d = 11 gives 12.4216701 (Mittelmann &
 Vallentin 2010, Table 1).

@@ -138,6 +138,10 @@ def test_symmetry_blocks_split_every_localising_matrix_without_changing_its_spec
         blocks.append(partner)
     basis = np.hstack(blocks)
     assert basis.shape == (size, size) and np.allclose(basis.T @ basis, np.eye(size))
+    # Sparse: every basis vector lives on one S3 orbit of indices.
+    orbit_of = [orbit(beta) for beta in basis_indices(basis_degree)]
+    for column in basis.T:
+        assert len({orbit_of[i] for i in np.flatnonzero(np.abs(column) > 1e-12)}) == 1
     reduced = basis.T @ local @ basis
     edges = np.cumsum([0] + [b.shape[1] for b in blocks])
     mask = np.zeros((size, size), dtype=bool)
