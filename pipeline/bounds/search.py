@@ -17,8 +17,10 @@ Pareto front of certified bound against solve time summarise a search.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import resource
+import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -75,20 +77,23 @@ def solve(instance: Instance, degree: int, arm: Arm) -> dict:
 
     options = {"mpfPrecision": arm.precision_bits} if arm.solver == "SDPA" else {}
     start = time.perf_counter()
-    try:
-        if instance.problem == "theta":
-            result = lovasz_theta(*named_graph(instance.graph), solver=arm.solver)
-        elif instance.problem == "kissing-lp":
-            result = delsarte_bound(instance.dimension, degree, 0.5, solver=arm.solver)
-        elif instance.problem == "kissing-sdp":
-            result = three_point_bound(instance.dimension, degree, solver=arm.solver,
-                                       solver_options=options)
-        else:
-            result = cohn_elkies_bound(instance.dimension, degree, solver=arm.solver,
-                                       solver_options=options)
-        value, certified, status = result.value, result.certified, result.status
-    except ValueError as error:
-        value, certified, status = None, None, f"invalid: {error}"
+    # sdpap prints its own diagnostics (e.g. "ARPACK error -1: No convergence") to stdout,
+    # which must stay clean for `lowprec bound --json`.
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            if instance.problem == "theta":
+                result = lovasz_theta(*named_graph(instance.graph), solver=arm.solver)
+            elif instance.problem == "kissing-lp":
+                result = delsarte_bound(instance.dimension, degree, 0.5, solver=arm.solver)
+            elif instance.problem == "kissing-sdp":
+                result = three_point_bound(instance.dimension, degree, solver=arm.solver,
+                                           solver_options=options)
+            else:
+                result = cohn_elkies_bound(instance.dimension, degree, solver=arm.solver,
+                                           solver_options=options)
+            value, certified, status = result.value, result.certified, result.status
+        except ValueError as error:
+            value, certified, status = None, None, f"invalid: {error}"
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {**asdict(instance), "degree": degree, "solver": arm.solver,

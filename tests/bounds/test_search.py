@@ -48,6 +48,25 @@ def test_cli_bound_prints_one_json_object(run_tool):
     assert 240 <= record["certified"] < 240.001
 
 
+def test_solver_chatter_on_stdout_is_kept_off_it(monkeypatch, capsys):
+    # sdpap prints diagnostics such as "ARPACK error -1: No convergence" to stdout, which
+    # would break `lowprec bound --json`; solve() sends them to stderr.
+    import pipeline.bounds.threepoint as threepoint
+    from pipeline.bounds.search import solve
+
+    original = threepoint.three_point_bound
+
+    def chatty(*args, **kwargs):
+        print("ARPACK error -1: No convergence")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(threepoint, "three_point_bound", chatty)
+    record = solve(Instance("kissing-sdp", 8), 3, Arm("CLARABEL"))
+    captured = capsys.readouterr()
+    assert record["status"] == "optimal" and captured.out == ""
+    assert "ARPACK" in captured.err
+
+
 @pytest.mark.parametrize("arguments,message", [
     (["bound", "kissing-sdp", "--dimension", "-2"], "--dimension must be at least 3"),
     (["bound", "cohn-elkies", "--degree", "500"], "degree must be between 2 and 60"),
