@@ -2,11 +2,12 @@
 of the three-point SDP: exact conversions, products and the localising maps built from them.
 
 Why: the moments of a measure on [-1, 1] in the monomial basis make Hankel matrices whose
-condition number grows like (1 + sqrt 2)^(4 d) (Beckermann 2000, "The condition number of
-real Vandermonde, Krylov and positive definite Hankel matrices", Numer. Math. 85, 553), so
-from degree 7 on the kissing SDP is out of reach of double precision. In the Chebyshev basis
-every moment lies in [-1, 1] and the matrices stay well conditioned (Gautschi 2004,
-Orthogonal Polynomials, section 2.1). Every fact used here is exact:
+condition number grows exponentially with their size (Beckermann 2000, "The condition number
+of real Vandermonde, Krylov and positive definite Hankel matrices", Numer. Math. 85, 553), so
+from degree 7 on the monomial kissing SDP was out of reach of double precision. In the
+Chebyshev basis every moment lies in [-1, 1] and the data stay of order one (Gautschi 2004,
+Orthogonal Polynomials, section 2.1); what still limits double precision at high degree is
+the problem's degeneracy near its optimum, not the basis. Every fact used here is exact:
 
     T_a T_b = (T_(a+b) + T_|a-b|) / 2,                       (product rule)
     x^m = 2^(1-m) sum_(j = m, m-2, ..) binom(m, (m-j)/2) T_j  (T_0's term halved),
@@ -19,11 +20,10 @@ permuting (u, v, t) permutes the indices, so S3 orbits of indices work as for mo
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 from itertools import product
-import math
-from math import comb
 
 import numpy as np
 import scipy.sparse as sparse
@@ -34,7 +34,7 @@ def power_in_chebyshev(m: int) -> tuple[tuple[int, Fraction], ...]:
     """x^m as ((j, coefficient of T_j), ...)."""
     terms = []
     for j in range(m % 2, m + 1, 2):
-        c = Fraction(comb(m, (m - j) // 2), 2 ** (m - 1)) if m else Fraction(1)
+        c = Fraction(math.comb(m, (m - j) // 2), 2 ** (m - 1)) if m else Fraction(1)
         terms.append((j, c / 2 if j == 0 and m else c))
     return tuple(terms)
 

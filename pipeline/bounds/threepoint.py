@@ -40,8 +40,9 @@ Certificate (exact rationals; floats are exact binary rationals): F_k, B and the
 positive definite and proved so (Rump's verified Cholesky, pipeline.bounds.exact), after the
 solver's residual has been absorbed into the G where it can be (pipeline.bounds.refine); the
 residual r is then computed exactly, and r <= M3 := max(0, r_0 + sum_(alpha != 0) |r_alpha|)
-on Delta since |T_a| <= 1 on [-1, 1]; m = -max U on [-1, 1/2] by exact Bernstein bounds. With N_max = 3^n - 1 (unit balls touching
-one ball lie in a ball of radius 3), N - 1 <= obj / (m - M3 (N_max - 2)), the certified bound.
+on Delta since |T_a| <= 1 on [-1, 1]; m = -max U on [-1, 1/2] by exact Bernstein bounds.
+With N_max = 3^n - 1 (unit balls touching one ball lie in a ball of radius 3),
+N - 1 <= obj / (m - M3 (N_max - 2)), the certified bound.
 Anchors: n = 8 gives 240 from degree 3 on; n = 3 at d = 11 gives 12.4216701 (Mittelmann &
 Vallentin 2010, Table 1).
 """

@@ -61,18 +61,23 @@ def test_gram_orbit_sums_are_exact_and_evaluate_to_the_symmetrised_form():
         return evaluate(GRAM_SLACK, u, v, t) * m @ gram @ m
 
     symmetrised = np.mean([form(*point[list(s)]) for s in orbit_members((2, 1, 0))])
-    from_sums = sum(float(x) / len(orbit_members(data.orbits[o])) * sum(
-        cheb(a, point[0]) * cheb(b, point[1]) * cheb(e, point[2]) for a, b, e in orbit_members(data.orbits[o]))
-        for o, x in sums.items())
+
+    def orbit_polynomial(o):  # the average of T_alpha over the orbit's members
+        members = orbit_members(data.orbits[o])
+        return np.mean([cheb(a, point[0]) * cheb(b, point[1]) * cheb(e, point[2])
+                        for a, b, e in members])
+
+    from_sums = sum(float(x) * orbit_polynomial(o) for o, x in sums.items())
     assert from_sums == pytest.approx(symmetrised, rel=1e-10)
-    # Exactness: doubling one entry changes the sums by exactly that entry's share.
+    # Exactness: doubling the tiny entry changes the sums by exactly its share,
+    # 2 x 1e-25 x T_0 T_(1,0,0), all on orbit (1, 0, 0).
     changed = gram.copy()
     changed[0, 1] = changed[1, 0] = 2e-25
-    difference = {o: gram_orbit_sums(changed, {(0, 0, 0): Fraction(1)}, basis, data.orbit_lookup).get(o, 0)
-                  - gram_orbit_sums(gram, {(0, 0, 0): Fraction(1)}, basis, data.orbit_lookup).get(o, 0)
-                  for o in range(len(data.orbits))}
-    # 2 x 1e-25 x T_0 T_(0,0,1) = 2e-25 T_(0,0,1): orbit (1, 0, 0) only.
-    assert {o: x for o, x in difference.items() if x} == {data.orbit_index[orbit((0, 0, 1))]: 2 * Fraction(1e-25)}
+    one = {(0, 0, 0): Fraction(1)}
+    before = gram_orbit_sums(gram, one, basis, data.orbit_lookup)
+    after = gram_orbit_sums(changed, one, basis, data.orbit_lookup)
+    difference = {o: after.get(o, 0) - before.get(o, 0) for o in set(before) | set(after)}
+    assert {o: x for o, x in difference.items() if x} == {data.orbit_index[(1, 0, 0)]: 2 * Fraction(1e-25)}
 
 
 def test_fixed_point_is_exact():
