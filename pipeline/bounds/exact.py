@@ -85,16 +85,31 @@ def positive_definite_margin(matrix: np.ndarray) -> float | None:
     return margin if margin > 0 else None
 
 
-def nearest_positive_definite(matrix: np.ndarray, relative_shift: float = 1e-10) -> np.ndarray:
+def provable_floor(size: int, trace: float, scale: float) -> float:
+    """The least eigenvalue a float matrix of this size, trace and largest eigenvalue ``scale``
+    needs for positive_definite_margin to prove it positive definite, with a factor 2 to
+    spare: twice Rump's shift 4 gamma_(n+1) trace plus the rounding n u scale of forming the
+    matrix from its eigen-decomposition. Anything smaller cannot be proved in double precision;
+    anything larger only adds to the certificate's residual."""
+    gamma = (size + 1) * UNIT_ROUNDOFF / (1 - (size + 1) * UNIT_ROUNDOFF)
+    return 2 * (4 * gamma * trace + 4 * size * UNIT_ROUNDOFF * scale) + np.finfo(float).tiny * size
+
+
+def nearest_positive_definite(matrix: np.ndarray, relative_shift: float | None = None,
+                              floor: float | None = None) -> np.ndarray:
     """The solver's nearly-PSD float matrix with negative eigenvalues clipped and the spectrum
-    raised by ``relative_shift`` times its scale: a float matrix that positive_definite_margin
-    can prove positive definite. The change is carried into the certificate's residual."""
+    raised by ``floor``, or by ``relative_shift`` times its scale, or, with neither given, by
+    the least amount positive_definite_margin needs to prove it (provable_floor). The change
+    is carried into the certificate's residual, so the smaller the better."""
     a = np.asarray(matrix, dtype=float)
     a = (a + a.T) / 2
     if a.size == 0:
         return a
     values, vectors = np.linalg.eigh(a)
-    scale = max(float(np.max(np.abs(values))), 1e-300)
-    values = np.maximum(values, 0.0) + relative_shift * scale
-    result = (vectors * values) @ vectors.T
+    values = np.maximum(values, 0.0)
+    scale = max(float(values.max()), 1e-300)
+    if floor is None:
+        floor = (relative_shift * scale if relative_shift is not None
+                 else provable_floor(len(values), float(values.sum()), scale))
+    result = (vectors * (values + floor)) @ vectors.T
     return (result + result.T) / 2

@@ -44,19 +44,21 @@ def _congruence_map(adjoint: np.ndarray, root: np.ndarray) -> np.ndarray:
 
 def absorb_residual(constant: np.ndarray, pieces: list[tuple[object, np.ndarray]],
                     moments: np.ndarray | None = None, rounds: int = 3,
-                    relative_shift: float = 1e-10) -> tuple[list[np.ndarray], float]:
+                    floors: list[float] | None = None) -> tuple[list[np.ndarray], float]:
     """(Gram matrices with the residual absorbed, l1 norm of the float residual left).
 
     ``pieces`` are (A_i, Q_i): A_i maps moments to vec(L_i) (n_i^2 x O, column-major) and
     Q_i is the solver's dual matrix of L_i >= 0. The Q_i are first made positive definite
-    (negative eigenvalues clipped, spectrum raised by ``relative_shift`` of its scale).
+    (negative eigenvalues clipped, spectrum raised by ``floors[i]``, by default the least
+    amount that lets Q_i alone be proved positive definite, exact.provable_floor).
 
     No such correction can change <w, r> for the solver's moments w: by complementarity
     M_i(w) Q_i = 0, so <w, A_i^T vec(W S W)> = <W M_i(w) W, S> = 0. With ``moments`` given,
     that part of r is left on the constant coefficient (r_0 = <w, r> / w_0), where a
     negative value costs the bound nothing, and only the rest is absorbed."""
     adjoints = [_dense(a) for a, _ in pieces]
-    grams = [nearest_positive_definite(q, relative_shift) for _, q in pieces]
+    floors = floors if floors is not None else [None] * len(pieces)
+    grams = [nearest_positive_definite(q, floor=floor) for (_, q), floor in zip(pieces, floors)]
 
     def residual_of(grams):
         return constant + sum(a.T @ q.reshape(-1, order="F") for a, q in zip(adjoints, grams))

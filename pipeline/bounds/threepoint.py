@@ -63,7 +63,9 @@ from pipeline.bounds.chebyshev import (
     multiply, on_fixed_point_grid, trivariate_from_monomials,
 )
 from pipeline.bounds.delsarte import gegenbauer_normalised, upper_bound_on_interval
-from pipeline.bounds.exact import float_up, nearest_positive_definite, positive_definite_margin
+from pipeline.bounds.exact import (
+    float_up, nearest_positive_definite, positive_definite_margin, provable_floor,
+)
 from pipeline.bounds.refine import absorb_residual
 from pipeline.bounds.symmetry import basis_indices, reduced_map, standard_partner, symmetry_blocks
 from pipeline.bounds.theta import BoundResult
@@ -286,7 +288,7 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
     f = [nearest_positive_definite(c.dual_value) for c in f_constraints]
     blocks, absorbed = absorb_residual(data.fixed_part(b[1, 1], f),
                                        [(reduced, c.dual_value) for *_, reduced, c in triple],
-                                       moments=z.value)
+                                       moments=z.value, floors=_gram_floors(triple, localising))
     # Gram matrices in the Chebyshev basis: G = sum_i B_i Q_i B_i^T; the standard block's Q
     # is spread over its two halves (`standard_partner`), so G is positive definite.
     grams = [0.0] * len(localising)
@@ -301,6 +303,23 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
     certificate["float_residual"] = absorbed
     return BoundResult(float(problem.value), None if certified is None else float_up(certified),
                        problem.status, time.perf_counter() - start, certificate)
+
+
+def _gram_floors(triple, localising) -> list[float]:
+    """Least eigenvalue for each block's dual matrix so that the whole Gram matrix assembled
+    from the blocks can be proved positive definite in double precision (exact.provable_floor
+    of its size and trace), doubled for the standard block (spread over two halves) and again
+    for absorb_residual's corrections (which keep at least half of each eigenvalue). A larger
+    floor costs the certificate residual; 1e-10 of the scale cost 1e-7 at d = 6."""
+    sizes = [len(basis_indices(basis_degree)) for _, basis_degree, _ in localising]
+    traces, scales = [0.0] * len(localising), [0.0] * len(localising)
+    for which, _, partner, _, constraint in triple:
+        values = np.clip(np.linalg.eigvalsh(np.atleast_2d(constraint.dual_value)), 0.0, None)
+        traces[which] += float(values.sum())
+        scales[which] = max(scales[which], float(values.max(initial=0.0)))
+    return [2 * (2 if partner is not None else 1)
+            * provable_floor(sizes[which], traces[which], scales[which])
+            for which, _, partner, _, _ in triple]
 
 
 def _to_exact(matrix) -> list[list[Fraction]]:
@@ -325,9 +344,15 @@ def certify_three_point(data: ThreePointProblem, a, b, f, grams):
         # these), otherwise its nearest positive definite matrix.
         grid = on_fixed_point_grid if name.startswith("G") else np.asarray  # exact orbit sums
         psd = grid(np.asarray(matrix, dtype=float))
-        if positive_definite_margin(psd) is None:
-            psd = grid(nearest_positive_definite(matrix))
         margin = positive_definite_margin(psd)
+        for boost in (1, 10, 100, 1e4, 1e6):  # the least raise that can be proved
+            if margin is not None:
+                break
+            values = np.clip(np.linalg.eigvalsh(np.atleast_2d(matrix)), 0.0, None)
+            floor = boost * provable_floor(len(values), float(values.sum()),
+                                           float(values.max(initial=0.0)))
+            psd = grid(nearest_positive_definite(matrix, floor=floor))
+            margin = positive_definite_margin(psd)
         if margin is None:
             info["failed"] = f"{name} could not be proved positive semidefinite"
             return None, info
