@@ -295,6 +295,9 @@ def _add_bound(subparsers) -> None:
     parser.add_argument("--graph", default="C5", help="C5, C7 or petersen (for theta)")
     parser.add_argument("--solver", default="CLARABEL",
                         help=f"one of: {', '.join(SOLVERS)}; SDPA:BITS sets its precision")
+    parser.add_argument("--basis", default=None,
+                        help="polynomial basis of kissing-sdp: chebyshev (default; for double "
+                        "precision) or monomial (sparser; faster in multiprecision SDPA)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=_run_bound)
 
@@ -325,8 +328,9 @@ def _run_bound(args) -> None:
 
     instance = _instance(args.problem, args.dimension, args.graph)
     degree = DEFAULT_DEGREE[args.problem] if args.degree is None else args.degree
+    text = args.solver if args.basis is None else f"{args.solver.partition('/')[0]}/{args.basis}"
     try:
-        arm = Arm.parse(args.solver)
+        arm = Arm.parse(text)
     except ValueError as error:
         raise UsageError(str(error)) from None
     record = solve(instance, degree, arm)
@@ -362,7 +366,8 @@ def _add_search(subparsers) -> None:
     parser = subparsers.add_parser(
         "search", help="successive-halving search over bound formulations (MPI-parallel)",
         description="Search formulation choices for one bound problem instance: solvers (and "
-        "SDPA precision) are arms, degrees the resource of successive halving. Every "
+        "SDPA precision, and for kissing-sdp the polynomial basis) are arms, degrees the "
+        "resource of successive halving. Every "
         "candidate goes to a CF NetCDF file. Launch under mpiexec to spread candidates.",
     )
     parser.add_argument("problem", help="theta, kissing-lp, kissing-sdp or cohn-elkies")
@@ -370,7 +375,7 @@ def _add_search(subparsers) -> None:
     parser.add_argument("--graph", default="C5")
     parser.add_argument("--degrees", default="3,4,5", help="degree ladder, e.g. 3,4,5")
     parser.add_argument("--solvers", default="CLARABEL,SCS,SDPA:200",
-                        help="arms, e.g. CLARABEL,SCS,SDPA:128,SDPA:256")
+                        help="arms, e.g. CLARABEL,SCS,SDPA:128,SDPA:256/monomial")
     parser.add_argument("--budget-solves", type=int, default=None)
     parser.add_argument("--budget-seconds", type=float, default=None)
     parser.add_argument("--tasks", type=int, default=None,

@@ -88,16 +88,19 @@ def multiply(p: dict, q: dict) -> dict:
     return {key: x for key, x in result.items() if x}
 
 
-def _triple_product_indices(delta: int, beta: np.ndarray, gamma: np.ndarray) -> list[np.ndarray]:
+def triple_product_indices(delta: int, beta: np.ndarray, gamma: np.ndarray) -> list[np.ndarray]:
     """The four indices e with T_delta T_beta T_gamma = (1/4) sum_e T_e, for arrays beta, gamma."""
     first = [delta + beta, np.abs(delta - beta)]
     return [np.abs(f + s * gamma) for f in first for s in (1, -1)]
 
 
 def localising_map(multiplier: dict, basis: list[tuple[int, int, int]], orbit_lookup: np.ndarray,
-                   orbits: int) -> sparse.csr_matrix:
+                   orbits: int, product_indices=triple_product_indices,
+                   weight: Fraction = Fraction(1, 4)) -> sparse.csr_matrix:
     """The map from orbit moments w_o = L(T_alpha), alpha in orbit o, to vec(M) (column-major),
-    M[p, q] = L(g T_beta_p T_beta_q) for the multiplier g = sum_delta g_delta T_delta."""
+    M[p, q] = L(g T_beta_p T_beta_q) for the multiplier g = sum_delta g_delta T_delta.
+    ``product_indices`` and ``weight`` give another basis's product rule
+    (b_delta b_beta b_gamma = weight sum_e b_e per variable; pipeline.bounds.bases)."""
     size = len(basis)
     exponents = np.array(basis, dtype=np.int64).reshape(size, 3)
     beta = exponents[:, None, :]
@@ -105,12 +108,12 @@ def localising_map(multiplier: dict, basis: list[tuple[int, int, int]], orbit_lo
     position = (np.arange(size)[None, :] * size + np.arange(size)[:, None]).ravel()
     rows, cols, values = [], [], []
     for delta, g in multiplier.items():
-        options = [_triple_product_indices(delta[c], beta[..., c], gamma[..., c]) for c in range(3)]
+        options = [product_indices(delta[c], beta[..., c], gamma[..., c]) for c in range(3)]
         for eu, ev, et in product(*options):
             index = orbit_lookup[eu, ev, et].ravel()
             rows.append(position)
             cols.append(index)
-            values.append(np.full(size * size, float(g) / 64))
+            values.append(np.full(size * size, float(g * weight ** 3)))
     matrix = sparse.coo_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
                                shape=(size * size, orbits))
     return matrix.tocsr()
@@ -120,10 +123,12 @@ LIMB = 22  # bits per limb: 2^22 per limb times at most 2^26 entries stays below
 
 
 def gram_orbit_sums(gram: np.ndarray, multiplier: dict, basis: list[tuple[int, int, int]],
-                    orbit_lookup: np.ndarray) -> dict[int, Fraction]:
+                    orbit_lookup: np.ndarray, product_indices=triple_product_indices,
+                    weight: Fraction = Fraction(1, 4)) -> dict[int, Fraction]:
     """Exact orbit sums of g(u, v, t) m^T G m, m = (T_beta)_beta, for a float matrix G (each
     entry an exact binary rational). Sums are exact: G = N 2^e with integer N, and N is split
-    into 22-bit limbs whose sums float arithmetic carries exactly."""
+    into 22-bit limbs whose sums float arithmetic carries exactly. ``product_indices`` and
+    ``weight`` as in localising_map."""
     integers, exponent = fixed_point(gram)
     size = len(basis)
     if size * size > 2 ** 26:
@@ -137,7 +142,7 @@ def gram_orbit_sums(gram: np.ndarray, multiplier: dict, basis: list[tuple[int, i
                         else flat >> (LIMB * i), dtype=float) for i in range(count)]
     totals: dict = {}
     for delta, g in multiplier.items():
-        options = [_triple_product_indices(delta[c], beta[..., c], gamma[..., c]) for c in range(3)]
+        options = [product_indices(delta[c], beta[..., c], gamma[..., c]) for c in range(3)]
         for eu, ev, et in product(*options):
             index = orbit_lookup[eu, ev, et].ravel()
             if index.min() < 0:
@@ -147,7 +152,7 @@ def gram_orbit_sums(gram: np.ndarray, multiplier: dict, basis: list[tuple[int, i
                 value = sum(int(x[o]) << (LIMB * i) for i, x in enumerate(sums))
                 totals[o, delta] = totals.get((o, delta), 0) + value
     result: dict[int, Fraction] = {}
-    scale = Fraction(2) ** exponent / 64
+    scale = Fraction(2) ** exponent * weight ** 3
     for (o, delta), value in totals.items():
         if value:
             result[int(o)] = result.get(int(o), 0) + multiplier[delta] * value * scale

@@ -18,7 +18,7 @@ QUANTITY = {"theta": "Lovasz theta number", "kissing-lp": "kissing number (Delsa
             "kissing-sdp": "kissing number (three-point SDP bound)",
             "cohn-elkies": "sphere-packing density (Cohn-Elkies bound)"}
 
-STRING_FIELDS = ("problem", "graph", "solver", "status")
+STRING_FIELDS = ("problem", "graph", "solver", "basis", "status")
 NUMBER_FIELDS = {
     "dimension": ("1", "dimension n of the problem (0 for graphs)"),
     "degree": ("1", "polynomial degree of the formulation"),
@@ -78,7 +78,9 @@ def best_rows(paths, literature: dict) -> list[dict]:
             row.update(best_certified=float(certified[best]),
                        degree="" if problem == "theta" else int(frame["degree"][best]),
                        solver=str(frame["solver"][best]) + (
-                           f":{int(frame['precision_bits'][best])}" if frame["precision_bits"][best] else ""),
+                           f":{int(frame['precision_bits'][best])}" if frame["precision_bits"][best] else "") + (
+                           f"/{frame['basis'][best]}" if "basis" in frame
+                           and str(frame["basis"][best]) != "chebyshev" else ""),
                        seconds=float(frame["seconds"][best]))
         rows.append(row)
     return rows

@@ -2,7 +2,8 @@
 
 A search explores, for one problem instance (a kissing dimension, a packing dimension, a graph),
 the discrete choices of its formulation: the solver and its arithmetic (Clarabel and SCS in
-double precision, SDPA in multiprecision at a chosen number of mantissa bits) form the *arms*,
+double precision, SDPA in multiprecision at a chosen number of mantissa bits) and, for the
+three-point bound, the polynomial basis (Chebyshev or monomial) form the *arms*,
 and the polynomial degree is the *resource*. Successive halving (Jamieson & Talwalkar 2016,
 "Non-stochastic best arm identification and hyperparameter optimization", AISTATS; Li et al.
 2018, Hyperband, JMLR 18) runs every arm at the lowest degree, keeps the better half by
@@ -30,16 +31,32 @@ PROBLEMS = ("theta", "kissing-lp", "kissing-sdp", "cohn-elkies")
 SOLVERS = ("CLARABEL", "SCS", "SDPA")
 
 
+BASES = ("chebyshev", "monomial")
+
+
 @dataclass(frozen=True)
 class Arm:
-    """A solver and its arithmetic: SDPA's precision in mantissa bits (0 for double)."""
+    """A solver and its arithmetic (SDPA's precision in mantissa bits, 0 for double), and the
+    polynomial basis of the three-point SDP."""
 
     solver: str
     precision_bits: int = 0
+    basis: str = "chebyshev"
 
     @classmethod
     def parse(cls, text: str) -> "Arm":
-        """'CLARABEL', 'SCS', 'SDPA' (200 bits) or 'SDPA:128'."""
+        """'CLARABEL', 'SCS', 'SDPA' (200 bits) or 'SDPA:128', each optionally followed by
+        '/monomial' or '/chebyshev' (the default)."""
+        text, _, basis = text.partition("/")
+        basis = basis.lower() or "chebyshev"
+        if basis not in BASES:
+            raise ValueError(f"Unknown polynomial basis {basis!r} in {text + '/' + basis!r}; "
+                             f"choose one of: {', '.join(BASES)}.")
+        arm = cls._parse_solver(text)
+        return cls(arm.solver, arm.precision_bits, basis)
+
+    @classmethod
+    def _parse_solver(cls, text: str) -> "Arm":
         name, _, bits = text.upper().partition(":")
         if name not in SOLVERS:
             raise ValueError(f"Unknown solver {text!r}; choose one of: {', '.join(SOLVERS)} "
@@ -54,7 +71,8 @@ class Arm:
         return cls(name, value)
 
     def __str__(self) -> str:
-        return f"SDPA:{self.precision_bits}" if self.solver == "SDPA" else self.solver
+        solver = f"SDPA:{self.precision_bits}" if self.solver == "SDPA" else self.solver
+        return solver if self.basis == "chebyshev" else f"{solver}/{self.basis}"
 
 
 @dataclass(frozen=True)
@@ -81,13 +99,15 @@ def solve(instance: Instance, degree: int, arm: Arm) -> dict:
     # which must stay clean for `lowprec bound --json`.
     with contextlib.redirect_stdout(sys.stderr):
         try:
+            if arm.basis != "chebyshev" and instance.problem != "kissing-sdp":
+                raise ValueError(f"the basis choice {arm.basis!r} applies to kissing-sdp only.")
             if instance.problem == "theta":
                 result = lovasz_theta(*named_graph(instance.graph), solver=arm.solver)
             elif instance.problem == "kissing-lp":
                 result = delsarte_bound(instance.dimension, degree, 0.5, solver=arm.solver)
             elif instance.problem == "kissing-sdp":
                 result = three_point_bound(instance.dimension, degree, solver=arm.solver,
-                                           solver_options=options)
+                                           solver_options=options, basis=arm.basis)
             else:
                 result = cohn_elkies_bound(instance.dimension, degree, solver=arm.solver,
                                            solver_options=options)
@@ -97,7 +117,7 @@ def solve(instance: Instance, degree: int, arm: Arm) -> dict:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {**asdict(instance), "degree": degree, "solver": arm.solver,
-            "precision_bits": arm.precision_bits, "status": status,
+            "precision_bits": arm.precision_bits, "basis": arm.basis, "status": status,
             "value": math.nan if value is None else value,
             "certified": math.nan if certified is None else certified,
             "seconds": seconds, "peak_rss_mb": peak}

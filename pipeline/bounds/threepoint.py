@@ -8,9 +8,11 @@ For a degree d, with P_k^n the Gegenbauer polynomials of S^{n-1} normalised to P
     Y_k^n(u, v, t)_ij = u^i v^j ((1-u^2)(1-v^2))^(k/2) P_k^{n-1}((t - uv) / sqrt((1-u^2)(1-v^2))),
     0 <= i, j <= d - k, and S_k^n = (1/6) sum over the six permutations sigma of Y_k^n o sigma.
 
-Here u^i v^j is replaced by T_i(u) T_j(v), T the Chebyshev polynomials (pipeline.bounds.
+By default u^i v^j is replaced by T_i(u) T_j(v), T the Chebyshev polynomials (pipeline.bounds.
 chebyshev): an invertible congruence of S_k, so the cone of the F_k and the bound are the
-same, while every moment below lies in [-1, 1] and the SDP stays well conditioned.
+same, while every moment below lies in [-1, 1] and the SDP stays well conditioned. The
+monomial basis (basis="monomial") keeps u^i v^j: worse conditioned but 4-6 times sparser,
+hence faster in multiprecision SDPA (pipeline.bounds.bases). Below T_a stands for either.
 
 Theorem: if a_1..a_2d >= 0, B = (b_ij) (2 x 2) and F_0..F_d are positive semidefinite, and
 
@@ -24,7 +26,7 @@ semidefinite kernels over C^2 and C^3 and N (1, N-1) B (1, N-1)^T >= 0 gives
     0 <= N obj - N (N - 1) m + N (N - 1)(N - 2) M3,
 obj = sum a_k + b_11 + <F_0, J>, when U <= -m on [-1, 1/2] and T <= M3 on Delta.
 
-Formulation solved here: the dual (moment) side, whose variables are the Chebyshev moments
+Formulation solved here: the dual (moment) side, whose variables are the moments
 y_e = L(T_e(u)) of the pair distribution and z = L(T_a(u) T_b(v) T_c(t)) of the triple
 distribution; S3 symmetry lets z be indexed by orbits of indices (z_(a,b,c) = z_(sigma(a,b,c))),
 a sixfold reduction, and leaves one localising matrix for the three box constraints
@@ -58,9 +60,9 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sparse
 
+from pipeline.bounds.bases import CHEBYSHEV, PolynomialBasis, basis_named
 from pipeline.bounds.chebyshev import (
-    chebyshev_from_monomials, gram_orbit_sums, localising_map, monomials_from_chebyshev,
-    multiply, on_fixed_point_grid, trivariate_from_monomials,
+    gram_orbit_sums, localising_map, on_fixed_point_grid, trivariate_from_monomials,
 )
 from pipeline.bounds.delsarte import gegenbauer_normalised, upper_bound_on_interval
 from pipeline.bounds.exact import (
@@ -71,13 +73,14 @@ from pipeline.bounds.symmetry import basis_indices, reduced_map, standard_partne
 from pipeline.bounds.theta import BoundResult
 
 KISSING_INNER_PRODUCT = Fraction(1, 2)
-# The constraints of Delta in the Chebyshev basis T_a(u) T_b(v) T_c(t):
-BOX = trivariate_from_monomials(  # (u + 1)(1/2 - u) = -(T_1(u) + T_2(u)) / 2
-    {(0, 0, 0): Fraction(1, 2), (1, 0, 0): Fraction(-1, 2), (2, 0, 0): Fraction(-1)})
-GRAM_SLACK = trivariate_from_monomials(  # 1 + 2uvt - u^2 - v^2 - t^2
-    {(0, 0, 0): Fraction(1), (1, 1, 1): Fraction(2),
-     (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1), (0, 0, 2): Fraction(-1)})
-UNIVARIATE_BOX = {1: Fraction(-1, 2), 2: Fraction(-1, 2)}  # (u + 1)(1/2 - u) in T_e(u)
+# The constraints of Delta, in monomials u^a v^b t^c:
+BOX_MONOMIALS = {(0, 0, 0): Fraction(1, 2), (1, 0, 0): Fraction(-1, 2),  # (u + 1)(1/2 - u)
+                 (2, 0, 0): Fraction(-1)}
+GRAM_SLACK_MONOMIALS = {(0, 0, 0): Fraction(1), (1, 1, 1): Fraction(2),  # 1 + 2uvt - u^2 - ..
+                        (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1), (0, 0, 2): Fraction(-1)}
+# and in the Chebyshev basis T_a(u) T_b(v) T_c(t): (u + 1)(1/2 - u) = -(T_1(u) + T_2(u)) / 2.
+BOX = trivariate_from_monomials(BOX_MONOMIALS)
+GRAM_SLACK = trivariate_from_monomials(GRAM_SLACK_MONOMIALS)
 
 
 # --- exact trivariate polynomials as {(a, b, c): Fraction} ---------------------------------
@@ -108,20 +111,25 @@ def orbit_members(key) -> list[tuple[int, int, int]]:
 
 
 class ThreePointProblem:
-    """Exact data of the degree-d three-point problem in dimension n (cached per (n, d)),
-    in the Chebyshev basis: S_k's rows and columns are indexed by T_i(u), T_j(v) in place of
-    Bachoc & Vallentin's u^i, v^j (a congruence by an invertible matrix, which leaves the
-    cone of the F_k and the bound unchanged), and the moments are w = L(T_a T_b T_c)."""
+    """Exact data of the degree-d three-point problem in dimension n (cached per (n, d, basis)),
+    in a polynomial basis b (pipeline.bounds.bases): S_k's rows and columns are indexed by
+    b_i(u), b_j(v) (for Chebyshev, in place of Bachoc & Vallentin's u^i, v^j: a congruence by
+    an invertible matrix, which leaves the cone of the F_k and the bound unchanged), and the
+    moments are w = L(b_a b_b b_c). Below, T stands for whichever basis is chosen."""
 
-    def __init__(self, dimension: int, degree: int):
-        self.n, self.d = dimension, degree
+    def __init__(self, dimension: int, degree: int, basis: PolynomialBasis = CHEBYSHEV):
+        self.n, self.d, self.basis = dimension, degree, basis
+        self.box = basis.trivariate_from_monomials(BOX_MONOMIALS)
+        self.gram_slack = basis.trivariate_from_monomials(GRAM_SLACK_MONOMIALS)
+        self.univariate_box = {e: c for e, c in enumerate(basis.from_monomials(
+            [BOX_MONOMIALS[0, 0, 0], BOX_MONOMIALS[1, 0, 0], BOX_MONOMIALS[2, 0, 0]])) if c}
         self.orbits = sorted({orbit(a) for a in basis_indices(2 * degree)}, key=lambda k: (sum(k), k))
         self.orbit_index = {key: i for i, key in enumerate(self.orbits)}
         self.orbit_lookup = np.full((2 * degree + 1,) * 3, -1, dtype=np.int64)
         for alpha in basis_indices(2 * degree):
             self.orbit_lookup[alpha] = self.orbit_index[orbit(alpha)]
         # P_k^n, k <= 2d, in T_e(u): the pair moments are y_e = L(T_e(u)).
-        self.pair_polynomials = [chebyshev_from_monomials(p)
+        self.pair_polynomials = [basis.from_monomials(p)
                                  for p in gegenbauer_normalised(dimension, 2 * degree)]
         inner = gegenbauer_normalised(dimension - 1, degree)  # P_k^{n-1}, monomials
         u2v2 = {(0, 0, 0): Fraction(1), (2, 0, 0): Fraction(-1), (0, 2, 0): Fraction(-1),
@@ -137,12 +145,12 @@ class ThreePointProblem:
                     term = _multiply(_power(t_minus_uv, m), _power(u2v2, (k - m) // 2))
                     for key, x in term.items():
                         q[key] = q.get(key, 0) + c * x
-            q = trivariate_from_monomials(q)
+            q = basis.trivariate_from_monomials(q)
             entries, lines = {}, {}
             for i in range(degree - k + 1):
                 for j in range(i, degree - k + 1):
                     sums: dict = {}
-                    for alpha, x in multiply(q, {(i, j, 0): Fraction(1)}).items():
+                    for alpha, x in basis.multiply(q, {(i, j, 0): Fraction(1)}).items():
                         key = self.orbit_index[orbit(alpha)]
                         sums[key] = sums.get(key, 0) + x
                     entries[i, j] = {key: x for key, x in sums.items() if x}
@@ -152,14 +160,14 @@ class ThreePointProblem:
 
     def _on_diagonal(self, sums: dict) -> list[Fraction]:
         """Coefficients in T_e(u) of the symmetric polynomial with these orbit sums at (u, u, 1):
-        T_a(u) T_b(u) T_c(1) = (T_(a+b)(u) + T_|a-b|(u)) / 2."""
+        T_c(1) = 1 and T_a(u) T_b(u) by the basis's product rule (Chebyshev:
+        (T_(a+b)(u) + T_|a-b|(u)) / 2)."""
         line = [Fraction(0)] * (2 * self.d + 1)
         for index, total in sums.items():
             members = orbit_members(self.orbits[index])
             for a, b, _ in members:
-                share = total / len(members) / 2
-                line[a + b] += share
-                line[abs(a - b)] += share
+                for e, c in self.basis.pair_product(a, b):
+                    line[e] += total / len(members) * c
         return line
 
     def fixed_part(self, b22: float, f: list[np.ndarray]) -> np.ndarray:
@@ -178,12 +186,18 @@ class ThreePointProblem:
         """Map from the orbit moments w to vec(L) (column-major), L[beta, gamma] =
         L(g T_beta T_gamma) over the basis of degree <= basis_degree, g = ``multiplier``."""
         basis = basis_indices(basis_degree)
-        return localising_map(multiplier, basis, self.orbit_lookup, len(self.orbits)), len(basis)
+        return localising_map(multiplier, basis, self.orbit_lookup, len(self.orbits),
+                              self.basis.triple_product, self.basis.weight), len(basis)
+
+    def gram_sums(self, gram, multiplier: dict, basis_degree: int) -> dict[int, Fraction]:
+        """Exact orbit sums of g m^T G m over the basis of degree <= basis_degree."""
+        return gram_orbit_sums(gram, multiplier, basis_indices(basis_degree), self.orbit_lookup,
+                               self.basis.triple_product, self.basis.weight)
 
 
 @lru_cache(maxsize=16)
-def three_point_problem(dimension: int, degree: int) -> ThreePointProblem:
-    return ThreePointProblem(dimension, degree)
+def three_point_problem(dimension: int, degree: int, basis: str = "chebyshev") -> ThreePointProblem:
+    return ThreePointProblem(dimension, degree, basis_named(basis))
 
 
 def _lmi(matrix: sparse.csr_matrix, size: int, variable, constant=None):
@@ -193,17 +207,18 @@ def _lmi(matrix: sparse.csr_matrix, size: int, variable, constant=None):
     return expression
 
 
-def _hankel(y, size: int, multiplier: dict):
+def _hankel(y, size: int, multiplier: dict, basis: PolynomialBasis):
     """Univariate moment/localising matrix L(g T_i T_j), 0 <= i, j < size, in the pair moments
-    y_e = L(T_e(u)), as a cvxpy expression: T_e T_i T_j = (1/4) sum of four T's (product rule)."""
+    y_e = L(T_e(u)), as a cvxpy expression (Chebyshev: T_e T_i T_j = (1/4) sum of four T's)."""
     rows = []
     for i in range(size):
         row = []
         for j in range(size):
             terms: dict = {}
             for e, g in multiplier.items():
-                for index in (e + i + j, abs(e + i - j), abs(e - i) + j, abs(abs(e - i) - j)):
-                    terms[index] = terms.get(index, 0) + float(g) / 4
+                for index in basis.triple_product(e, i, j):
+                    index = int(index)
+                    terms[index] = terms.get(index, 0) + float(g * basis.weight)
             row.append(sum(c * y[index] for index, c in terms.items()))
         rows.append(row)
     return cp.bmat(rows)
@@ -218,17 +233,21 @@ SOLVER_OPTIONS = {
 
 
 def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
-                      solver_options: dict | None = None, symmetry: bool = True) -> BoundResult:
+                      solver_options: dict | None = None, symmetry: bool = True,
+                      basis: str = "chebyshev") -> BoundResult:
     """The Bachoc-Vallentin bound for the kissing number in ``dimension`` at ``degree``;
-    ``symmetry`` splits the triple moment and localising matrices into their S3 blocks."""
+    ``symmetry`` splits the triple moment and localising matrices into their S3 blocks;
+    ``basis`` is 'chebyshev' (for double-precision solvers) or 'monomial' (sparser, for
+    multiprecision SDPA; pipeline.bounds.bases)."""
     if dimension < 3:
         raise ValueError(f"dimension must be at least 3 for the three-point bound, got {dimension}.")
     if not 1 <= degree <= 16:
         raise ValueError(f"degree must be between 1 and 16 for the three-point bound, got {degree}.")
     if solver not in SOLVER_OPTIONS:
         raise ValueError(f"Unknown solver {solver!r}; choose one of: {', '.join(SOLVER_OPTIONS)}.")
+    basis_named(basis)  # an unknown basis is bad input, before any work
     start = time.perf_counter()
-    data = three_point_problem(dimension, degree)
+    data = three_point_problem(dimension, degree, basis)
     d = degree
     y = cp.Variable(2 * d + 1)
     z = cp.Variable(len(data.orbits))
@@ -255,12 +274,12 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
                 row.append(cp.reshape(entry, (1, 1), order="F"))
             rows.append(row)
         f_constraints.append(cp.bmat(rows) >> 0)
-    univariate = [_hankel(y, d + 1, {0: 1}) >> 0]
+    univariate = [_hankel(y, d + 1, {0: 1}, data.basis) >> 0]
     if d >= 1:
-        univariate.append(_hankel(y, d, UNIVARIATE_BOX) >> 0)
-    localising = [({(0, 0, 0): Fraction(1)}, d, True), (BOX, d - 1, False)]
+        univariate.append(_hankel(y, d, data.univariate_box, data.basis) >> 0)
+    localising = [({(0, 0, 0): Fraction(1)}, d, True), (data.box, d - 1, False)]
     if d >= 2:
-        localising.append((GRAM_SLACK, d - 2, True))
+        localising.append((data.gram_slack, d - 2, True))
     # Each localising matrix as its blocks (which, basis B, the standard block's partner basis
     # or None, map z -> vec(B^T L B), constraint), or whole (B None).
     triple = []
@@ -377,15 +396,14 @@ def certify_three_point(data: ThreePointProblem, a, b, f, grams):
             for index, x in sums.items():
                 residual[index] = residual.get(index, 0) + weight * x
     objective = sum(a_exact) + b11 + sum(sum(row) for row in exact["F0"])
-    upper_pair = upper_bound_on_interval(monomials_from_chebyshev(pair), Fraction(-1),
+    upper_pair = upper_bound_on_interval(data.basis.to_monomials(pair), Fraction(-1),
                                          KISSING_INNER_PRODUCT,
                                          tolerance=Fraction(1, 10**9), floor=None)
     m = -upper_pair
-    multipliers = [({(0, 0, 0): Fraction(1)}, d), (BOX, d - 1), (GRAM_SLACK, d - 2)]
+    multipliers = [({(0, 0, 0): Fraction(1)}, d), (data.box, d - 1), (data.gram_slack, d - 2)]
     for gram_name, (multiplier, basis_degree) in zip(("G0", "G1", "G2"), multipliers):
         if gram_name in exact:
-            sums = gram_orbit_sums(exact[gram_name], multiplier, basis_indices(basis_degree),
-                                   data.orbit_lookup)
+            sums = data.gram_sums(exact[gram_name], multiplier, basis_degree)
             for index, x in sums.items():
                 residual[index] = residual.get(index, 0) + x
     # M3 >= max of the residual on Delta, as |T_alpha| <= 1 there (orbit 0 is the constant).

@@ -88,6 +88,8 @@ def test_cli_prints_one_json_object_with_value_certified_status_and_seconds(run_
     (["kissing-lp", "--solver", "gurobi"], "Unknown solver 'gurobi'"),
     (["theta", "--graph", "K9"], "Unknown graph 'K9'"),
     (["kissing-lp", "--degree", "0"], "degree must be at least 1, got 0"),
+    (["kissing-sdp", "--basis", "legendre"], "Unknown polynomial basis 'legendre'"),
+    (["kissing-lp", "--basis", "monomial"], "the basis choice 'monomial' applies to kissing-sdp only"),
 ])
 def test_cli_refuses_bad_input_in_one_sentence(run_tool, arguments, message):
     result = run_tool("lowprec", "bound", *arguments, "--json", check=False)

@@ -16,9 +16,27 @@ def test_arms_parse_and_reject_bad_solvers():
     assert Arm.parse("sdpa:128") == Arm("SDPA", 128)
     assert Arm.parse("SDPA") == Arm("SDPA", 200)
     assert Arm.parse("clarabel") == Arm("CLARABEL", 0)
-    for bad in ("gurobi", "SDPA:8", "SCS:64"):
+    assert Arm.parse("SDPA:128/monomial") == Arm("SDPA", 128, "monomial")
+    assert Arm.parse("CLARABEL/chebyshev") == Arm("CLARABEL", 0, "chebyshev")
+    assert str(Arm.parse("sdpa:256/Monomial")) == "SDPA:256/monomial"
+    for bad in ("gurobi", "SDPA:8", "SCS:64", "SDPA/legendre"):
         with pytest.raises(ValueError):
             Arm.parse(bad)
+
+
+def test_the_basis_is_an_arm_of_the_three_point_search_and_is_recorded(tmp_path):
+    from pipeline.bounds.records import best_rows, write_search
+
+    arms = [Arm("SDPA", 128, "monomial"), Arm("SDPA", 128, "chebyshev")]
+    records = successive_halving(Instance("kissing-sdp", 3), [4], arms)
+    assert [r["basis"] for r in records] == ["monomial", "chebyshev"]
+    # Two bases related by an invertible congruence: one SDP, one optimum.
+    assert records[0]["value"] == pytest.approx(records[1]["value"], rel=1e-10)
+    write_search(records, tmp_path / "search.nc", {})
+    with xr.open_dataset(tmp_path / "search.nc") as dataset:
+        assert list(dataset["basis"].values) == ["monomial", "chebyshev"]
+    (row,) = best_rows([tmp_path / "search.nc"], {})
+    assert row["solver"] in ("SDPA:128/monomial", "SDPA:128")
 
 
 def test_successive_halving_keeps_the_better_half_and_respects_the_budget():

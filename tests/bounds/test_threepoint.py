@@ -33,40 +33,48 @@ def chebyshev(i, x):
     return np.cos(i * np.arccos(np.clip(x, -1, 1)))
 
 
-def s_matrix_direct(n, d, k, u, v, t):
+def element(basis, i, x):
+    """The basis polynomial b_i(x): Chebyshev T_i from its cosine definition, or x^i."""
+    return chebyshev(i, x) if basis == "chebyshev" else np.asarray(x, dtype=float) ** i
+
+
+def s_matrix_direct(n, d, k, u, v, t, basis="chebyshev"):
     """S_k^n(u, v, t) straight from Bachoc & Vallentin's definition, in floating point, with
-    rows and columns indexed by T_i(u), T_j(v) in place of u^i, v^j."""
+    rows and columns indexed by b_i(u), b_j(v) (u^i, v^j for the monomial basis)."""
     size = d - k + 1
     total = np.zeros((size, size))
     for a, b, c in permutations((u, v, t)):
         w = np.sqrt((1 - a * a) * (1 - b * b))
         core = w ** k * gegenbauer(n - 1, k, (c - a * b) / w)
-        total += np.outer(chebyshev(np.arange(size), a), chebyshev(np.arange(size), b)) * core
+        total += np.outer(element(basis, np.arange(size), a), element(basis, np.arange(size), b)) * core
     return total / 6
 
 
 def s_matrix_from_problem(data, k, u, v, t):
     size = data.d - k + 1
     matrix = np.zeros((size, size))
+    name = data.basis.name
     for (i, j), sums in data.triple[k].items():
         value = 0.0
         for index, total in sums.items():
             members = orbit_members(data.orbits[index])
             for a, b, c in members:
-                value += float(total) / len(members) * chebyshev(a, u) * chebyshev(b, v) * chebyshev(c, t)
+                value += (float(total) / len(members)
+                          * element(name, a, u) * element(name, b, v) * element(name, c, t))
         matrix[i, j] = matrix[j, i] = value
     return matrix
 
 
 @pytest.mark.parametrize("n", [3, 4, 8])
-def test_exact_s_matrices_match_the_definition(n):
-    data = three_point_problem(n, 4)
+@pytest.mark.parametrize("basis", ["chebyshev", "monomial"])
+def test_exact_s_matrices_match_the_definition(n, basis):
+    data = three_point_problem(n, 4, basis)
     rng = np.random.default_rng(n)
     for _ in range(5):
         u, v, t = rng.uniform(-0.95, 0.45, 3)
         for k in range(5):
             assert np.allclose(s_matrix_from_problem(data, k, u, v, t),
-                               s_matrix_direct(n, 4, k, u, v, t), atol=1e-12)
+                               s_matrix_direct(n, 4, k, u, v, t, basis), atol=1e-12)
 
 
 def test_s_matrices_are_positive_kernels_on_any_point_set():
@@ -124,6 +132,17 @@ def test_the_provable_floor_is_enough_and_a_hundredth_of_it_is_not(size):
     assert positive_definite_margin(nearest_positive_definite(singular, floor=floor / 100)) is None
 
 
+def test_the_monomial_basis_gives_the_same_bound_and_its_own_certificate():
+    chebyshev_basis = three_point_bound(3, 4, solver="SDPA", solver_options={"mpfPrecision": 128})
+    monomial = three_point_bound(3, 4, solver="SDPA", solver_options={"mpfPrecision": 128},
+                                 basis="monomial")
+    assert monomial.status == "optimal"
+    assert monomial.value == pytest.approx(chebyshev_basis.value, rel=1e-12)
+    assert 0 <= monomial.certified - monomial.value < 1e-7
+    with pytest.raises(ValueError, match="basis 'legendre'"):
+        three_point_bound(3, 4, basis="legendre")
+
+
 def test_a_spoiled_certificate_is_rejected():
     data = three_point_problem(8, 3)
     result = three_point_bound(8, 3)
@@ -178,27 +197,41 @@ def test_symmetry_blocks_split_every_localising_matrix_without_changing_its_spec
         assert blocks[1].shape[1] == sum(len(set(key)) == 3 for key in orbits)
 
 
-def test_localising_matrices_of_a_point_measure_match_its_moments():
+@pytest.mark.parametrize("name", ["chebyshev", "monomial"])
+def test_localising_matrices_and_gram_sums_of_a_point_measure_match_its_moments(name):
     # An S3-invariant measure: all permutations of a few points of Delta, equal weights.
-    data = three_point_problem(3, 4)
+    data = three_point_problem(3, 4, name)
     rng = np.random.default_rng(3)
     points = [p for p in rng.uniform(-1, 0.5, size=(40, 3))
               if 1 + 2 * p.prod() - (p * p).sum() >= 0][:6]
     points = np.array([q for p in points for q in permutations(p)])
-    moments = np.array([np.mean([chebyshev(key[0], x) * chebyshev(key[1], y) * chebyshev(key[2], z)
-                                 for x, y, z in points]) for key in data.orbits])
-    for multiplier, degree in (({(0, 0, 0): Fraction(1)}, 4), (BOX, 3), (GRAM_SLACK, 2)):
+
+    def b(exponents, x, y, z):
+        return element(name, exponents[0], x) * element(name, exponents[1], y) * element(name, exponents[2], z)
+
+    moments = np.array([np.mean([b(key, *p) for p in points]) for key in data.orbits])
+    # The box and Gram slack in this basis evaluate to (u + 1)(1/2 - u) and 1 + 2uvt - u^2 - ..
+    for x, y, z in points[:3]:
+        assert sum(float(c) * b(e, x, y, z) for e, c in data.box.items()) == pytest.approx((x + 1) * (0.5 - x))
+        assert sum(float(c) * b(e, x, y, z) for e, c in data.gram_slack.items()) == pytest.approx(
+            1 + 2 * x * y * z - x * x - y * y - z * z)
+    for multiplier, degree in (({(0, 0, 0): Fraction(1)}, 4), (data.box, 3), (data.gram_slack, 2)):
         matrix, size = data.localising(multiplier, degree)
         local = (matrix @ moments).reshape((size, size), order="F")
         basis = basis_indices(degree)
         direct = np.zeros((size, size))
         for x, y, z in points:
-            g = sum(float(c) * chebyshev(a, x) * chebyshev(b, y) * chebyshev(e, z)
-                    for (a, b, e), c in multiplier.items())
-            values = np.array([chebyshev(a, x) * chebyshev(b, y) * chebyshev(e, z) for a, b, e in basis])
+            g = sum(float(c) * b(e, x, y, z) for e, c in multiplier.items())
+            values = np.array([b(e, x, y, z) for e in basis])
             direct += g * np.outer(values, values) / len(points)
         assert np.allclose(local, direct, atol=1e-12)
         assert np.linalg.eigvalsh(local).min() > -1e-12  # g >= 0 on Delta
+        # The exact Gram orbit sums integrate the same way: L(g m^T G m) = <G, L(g m m^T)>.
+        root = rng.standard_normal((size, size))
+        gram = root @ root.T
+        sums = data.gram_sums(gram, multiplier, degree)
+        assert sum(float(x) * moments[o] for o, x in sums.items()) == pytest.approx(
+            np.sum(gram * direct), rel=1e-10)
 
 
 def test_symmetry_reduction_keeps_the_bound_and_makes_degree_six_tractable():
