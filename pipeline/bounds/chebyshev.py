@@ -130,6 +130,54 @@ def gram_orbit_sums(gram: np.ndarray, multiplier: dict, basis: list[tuple[int, i
     into 22-bit limbs whose sums float arithmetic carries exactly. ``product_indices`` and
     ``weight`` as in localising_map."""
     integers, exponent = fixed_point(gram)
+    return integer_gram_orbit_sums(integers, exponent, multiplier, basis, orbit_lookup,
+                                   product_indices, weight)
+
+
+def factor_gram_orbit_sums(factor: np.ndarray, multiplier: dict, basis: list[tuple[int, int, int]],
+                           orbit_lookup: np.ndarray, product_indices=triple_product_indices,
+                           weight: Fraction = Fraction(1, 4)) -> dict[int, Fraction]:
+    """Exact orbit sums of g m^T G m for the Gram matrix G = L L^T of the (rounded) factor L:
+    positive semidefinite by construction, so no eigenvalue floor and no proof is needed."""
+    integers, exponent = exact_gram(factor)
+    return integer_gram_orbit_sums(integers, exponent, multiplier, basis, orbit_lookup,
+                                   product_indices, weight)
+
+
+def rounded_factor(factor: np.ndarray, bits: int = 50) -> tuple[np.ndarray, int]:
+    """(K, e): the factor rounded to integers K 2^e, |K| <= 2^bits (a relative change of
+    2^-bits of its largest entry; any factor gives a valid certificate)."""
+    a = np.asarray(factor, dtype=float)
+    if not np.all(np.isfinite(a)):
+        raise ValueError("a Gram factor must be finite.")
+    if not np.any(a):
+        return np.zeros(a.shape, dtype=np.int64), 0
+    exponent = int(np.frexp(np.abs(a).max())[1]) - bits
+    return np.rint(np.ldexp(a, -exponent)).astype(np.int64), exponent
+
+
+def exact_gram(factor: np.ndarray, bits: int = 50) -> tuple[np.ndarray, int]:
+    """(N, e) with N 2^e = K K^T exactly, K 2^(e/2) the rounded factor (rounded_factor): the
+    integers are split in two 25-bit halves, whose products summed over at most 2^11 columns
+    (twice, for the middle term) stay below 2^63, so int64 matrix products are exact."""
+    integers, exponent = rounded_factor(factor, bits)
+    if integers.shape[1] > 2 ** 11:
+        raise ValueError(f"a Gram factor of rank {integers.shape[1]} is too wide for exact products.")
+    half = bits // 2
+    high = integers >> half
+    low = integers - (high << half)  # 0 <= low < 2^half
+    top, middle, bottom = high @ high.T, high @ low.T + low @ high.T, low @ low.T
+    product = ((top.astype(object) << (2 * half)) + (middle.astype(object) << half)
+               + bottom.astype(object))
+    return product, 2 * exponent
+
+
+def integer_gram_orbit_sums(integers: np.ndarray, exponent: int, multiplier: dict,
+                            basis: list[tuple[int, int, int]], orbit_lookup: np.ndarray,
+                            product_indices=triple_product_indices,
+                            weight: Fraction = Fraction(1, 4)) -> dict[int, Fraction]:
+    """gram_orbit_sums for the exact matrix G = N 2^e given by its integers N (int64 or Python
+    ints) and exponent e."""
     size = len(basis)
     if size * size > 2 ** 26:
         raise ValueError(f"a Gram matrix of size {size} is too large for exact orbit sums.")

@@ -62,7 +62,7 @@ import scipy.sparse as sparse
 
 from pipeline.bounds.bases import CHEBYSHEV, PolynomialBasis, basis_named
 from pipeline.bounds.chebyshev import (
-    gram_orbit_sums, localising_map, on_fixed_point_grid, trivariate_from_monomials,
+    factor_gram_orbit_sums, localising_map, trivariate_from_monomials,
 )
 from pipeline.bounds.delsarte import gegenbauer_normalised, upper_bound_on_interval
 from pipeline.bounds.exact import (
@@ -189,10 +189,11 @@ class ThreePointProblem:
         return localising_map(multiplier, basis, self.orbit_lookup, len(self.orbits),
                               self.basis.triple_product, self.basis.weight), len(basis)
 
-    def gram_sums(self, gram, multiplier: dict, basis_degree: int) -> dict[int, Fraction]:
-        """Exact orbit sums of g m^T G m over the basis of degree <= basis_degree."""
-        return gram_orbit_sums(gram, multiplier, basis_indices(basis_degree), self.orbit_lookup,
-                               self.basis.triple_product, self.basis.weight)
+    def gram_sums(self, factor, multiplier: dict, basis_degree: int) -> dict[int, Fraction]:
+        """Exact orbit sums of g m^T L L^T m over the basis of degree <= basis_degree."""
+        return factor_gram_orbit_sums(factor, multiplier, basis_indices(basis_degree),
+                                      self.orbit_lookup, self.basis.triple_product,
+                                      self.basis.weight)
 
 
 @lru_cache(maxsize=16)
@@ -305,64 +306,57 @@ def three_point_bound(dimension: int, degree: int, solver: str = "CLARABEL",
         return BoundResult(None, None, problem.status, time.perf_counter() - start, {})
     b = nearest_positive_definite(b_constraint.dual_value)
     f = [nearest_positive_definite(c.dual_value) for c in f_constraints]
+    # The Gram blocks need no eigenvalue floor: they enter the certificate as factors.
     blocks, absorbed = absorb_residual(data.fixed_part(b[1, 1], f),
                                        [(reduced, c.dual_value) for *_, reduced, c in triple],
-                                       moments=z.value, floors=_gram_floors(triple, localising))
-    # Gram matrices in the Chebyshev basis: G = sum_i B_i Q_i B_i^T; the standard block's Q
-    # is spread over its two halves (`standard_partner`), so G is positive definite.
-    grams = [0.0] * len(localising)
+                                       moments=z.value, floors=[0.0] * len(triple))
+    # Gram matrices G = L L^T in the chosen basis: G = sum_i B_i Q_i B_i^T, so L stacks the
+    # B_i Q_i^(1/2); the standard block's Q is spread over its two halves (`standard_partner`).
+    factors: list[list[np.ndarray]] = [[] for _ in localising]
     for (which, block, partner, _, _), q in zip(triple, blocks):
+        root = _psd_factor(q)
         if block is None:
-            grams[which] = grams[which] + q
+            factors[which].append(root)
         elif partner is not None:
-            grams[which] = grams[which] + (block @ q @ block.T + partner @ q @ partner.T) / 2
+            factors[which] += [block @ root / np.sqrt(2), partner @ root / np.sqrt(2)]
         else:
-            grams[which] = grams[which] + block @ q @ block.T
-    certified, certificate = certify_three_point(data, a_constraint.dual_value, b, f, grams)
+            factors[which].append(block @ root)
+    gram_factors = [np.hstack(pieces) for pieces in factors]
+    certified, certificate = certify_three_point(data, a_constraint.dual_value, b, f, gram_factors)
     certificate["float_residual"] = absorbed
     return BoundResult(float(problem.value), None if certified is None else float_up(certified),
                        problem.status, time.perf_counter() - start, certificate)
 
 
-def _gram_floors(triple, localising) -> list[float]:
-    """Least eigenvalue for each block's dual matrix so that the whole Gram matrix assembled
-    from the blocks can be proved positive definite in double precision (exact.provable_floor
-    of its size and trace), doubled for the standard block (spread over two halves) and again
-    for absorb_residual's corrections (which keep at least half of each eigenvalue). A larger
-    floor costs the certificate residual; 1e-10 of the scale cost 1e-7 at d = 6."""
-    sizes = [len(basis_indices(basis_degree)) for _, basis_degree, _ in localising]
-    traces, scales = [0.0] * len(localising), [0.0] * len(localising)
-    for which, _, partner, _, constraint in triple:
-        values = np.clip(np.linalg.eigvalsh(np.atleast_2d(constraint.dual_value)), 0.0, None)
-        traces[which] += float(values.sum())
-        scales[which] = max(scales[which], float(values.max(initial=0.0)))
-    return [2 * (2 if partner is not None else 1)
-            * provable_floor(sizes[which], traces[which], scales[which])
-            for which, _, partner, _, _ in triple]
+def _psd_factor(q: np.ndarray) -> np.ndarray:
+    """L with L L^T = Q on Q's non-negative spectrum (columns of zero eigenvalues dropped)."""
+    values, vectors = np.linalg.eigh((np.asarray(q) + np.asarray(q).T) / 2)
+    keep = values > 0
+    return vectors[:, keep] * np.sqrt(values[keep])
 
 
 def _to_exact(matrix) -> list[list[Fraction]]:
     return [[Fraction(float(x)) for x in row] for row in np.atleast_2d(matrix)]
 
 
-def certify_three_point(data: ThreePointProblem, a, b, f, grams):
+def certify_three_point(data: ThreePointProblem, a, b, f, gram_factors):
     """(rigorous bound, certificate summary) from the solver's dual multipliers, or (None, ...)
-    when a matrix cannot be proved positive semidefinite or the margins are used up."""
+    when a matrix cannot be proved positive semidefinite or the margins are used up. The Gram
+    matrices are given as factors L (G = L L^T, exactly, after rounding L to 50 bits): positive
+    semidefinite by construction, so a rank-deficient optimum costs no eigenvalue floor."""
     d, n = data.d, data.n
     info: dict = {}
     a_exact = [max(Fraction(0), Fraction(float(x))) for x in np.atleast_1d(a)]
     matrices = {"B": np.atleast_2d(b)}
     matrices.update({f"F{k}": np.atleast_2d(m) for k, m in enumerate(f)})
-    matrices.update({f"G{i}": np.atleast_2d(g) for i, g in enumerate(grams)})
     exact = {}
     for name, matrix in matrices.items():
         if not np.any(matrix):  # an exact zero matrix is positive semidefinite as it is
             exact[name] = _to_exact(np.zeros_like(matrix, dtype=float))
             continue
-        # As given when it is provably positive definite (the residual was absorbed for
-        # these), otherwise its nearest positive definite matrix.
-        grid = on_fixed_point_grid if name.startswith("G") else np.asarray  # exact orbit sums
-        psd = grid(np.asarray(matrix, dtype=float))
+        # As given when it is provably positive definite, otherwise raised by the least
+        # floor that can be proved.
+        psd = np.asarray(matrix, dtype=float)
         margin = positive_definite_margin(psd)
         for boost in (1, 10, 100, 1e4, 1e6):  # the least raise that can be proved
             if margin is not None:
@@ -370,12 +364,12 @@ def certify_three_point(data: ThreePointProblem, a, b, f, grams):
             values = np.clip(np.linalg.eigvalsh(np.atleast_2d(matrix)), 0.0, None)
             floor = boost * provable_floor(len(values), float(values.sum()),
                                            float(values.max(initial=0.0)))
-            psd = grid(nearest_positive_definite(matrix, floor=floor))
+            psd = nearest_positive_definite(matrix, floor=floor)
             margin = positive_definite_margin(psd)
         if margin is None:
             info["failed"] = f"{name} could not be proved positive semidefinite"
             return None, info
-        exact[name] = psd if name.startswith("G") else _to_exact(psd)
+        exact[name] = _to_exact(psd)
     b11, b12, b22 = exact["B"][0][0], exact["B"][0][1], exact["B"][1][1]
     # Pair inequality: U <= -m on [-1, 1/2]; U in T_e(u) until its Bernstein bound.
     pair = [Fraction(0)] * (2 * d + 1)
@@ -401,11 +395,10 @@ def certify_three_point(data: ThreePointProblem, a, b, f, grams):
                                          tolerance=Fraction(1, 10**9), floor=None)
     m = -upper_pair
     multipliers = [({(0, 0, 0): Fraction(1)}, d), (data.box, d - 1), (data.gram_slack, d - 2)]
-    for gram_name, (multiplier, basis_degree) in zip(("G0", "G1", "G2"), multipliers):
-        if gram_name in exact:
-            sums = data.gram_sums(exact[gram_name], multiplier, basis_degree)
-            for index, x in sums.items():
-                residual[index] = residual.get(index, 0) + x
+    for factor, (multiplier, basis_degree) in zip(gram_factors, multipliers):
+        sums = data.gram_sums(factor, multiplier, basis_degree)
+        for index, x in sums.items():
+            residual[index] = residual.get(index, 0) + x
     # M3 >= max of the residual on Delta, as |T_alpha| <= 1 there (orbit 0 is the constant).
     excess = max(Fraction(0), residual.get(0, 0) + sum(abs(x) for o, x in residual.items() if o))
     info.update({"objective": str(objective), "pair_margin": float(m),

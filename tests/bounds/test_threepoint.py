@@ -116,7 +116,8 @@ def test_multiprecision_sdpa_agrees_and_leaves_almost_no_residual():
 
 def test_multiprecision_duals_are_raised_only_as_far_as_the_proof_needs():
     # Raising every dual matrix by 1e-10 of its scale (as before) cost the d = 5 certificate
-    # 2.3e-6; the least provable raise costs it almost nothing.
+    # 2.3e-6; the least provable raise of B and the F_k, with the Gram matrices taken as
+    # exact products of factors (no raise at all), costs it 1e-8.
     result = three_point_bound(3, 5, solver="SDPA", solver_options={"mpfPrecision": 128})
     assert result.status == "optimal"
     assert 0 <= result.certified - result.value < 1e-7
@@ -148,9 +149,10 @@ def test_a_spoiled_certificate_is_rejected():
     result = three_point_bound(8, 3)
     a = [float(Fraction(x)) for x in result.certificate["a"]]
     zero = [np.zeros((4 - k, 4 - k)) for k in range(4)]
-    grams = [np.eye(20) * 1e-3, np.eye(10) * 1e-3, np.eye(4) * 1e-3]  # bases of degree 3, 2, 1
+    # Gram factors (G = L L^T) over the bases of degree 3, 2, 1.
+    factors = [np.eye(20) * 0.03, np.eye(10) * 0.03, np.eye(4) * 0.03]
     # B with b_22 = 1 makes T = b_22 + ... = 1 > 0 on Delta: no Gram matrices can absorb it.
-    bound, info = certify_three_point(data, a, np.array([[0.0, 0.0], [0.0, 1.0]]), zero, grams)
+    bound, info = certify_three_point(data, a, np.array([[0.0, 0.0], [0.0, 1.0]]), zero, factors)
     assert bound is None and "violated" in info["failed"]
 
 
@@ -226,10 +228,11 @@ def test_localising_matrices_and_gram_sums_of_a_point_measure_match_its_moments(
             direct += g * np.outer(values, values) / len(points)
         assert np.allclose(local, direct, atol=1e-12)
         assert np.linalg.eigvalsh(local).min() > -1e-12  # g >= 0 on Delta
-        # The exact Gram orbit sums integrate the same way: L(g m^T G m) = <G, L(g m m^T)>.
+        # The exact Gram orbit sums integrate the same way: L(g m^T G m) = <G, L(g m m^T)>,
+        # here for G = R R^T given by its factor R.
         root = rng.standard_normal((size, size))
         gram = root @ root.T
-        sums = data.gram_sums(gram, multiplier, degree)
+        sums = data.gram_sums(root, multiplier, degree)
         assert sum(float(x) * moments[o] for o, x in sums.items()) == pytest.approx(
             np.sum(gram * direct), rel=1e-10)
 
