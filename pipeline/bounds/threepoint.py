@@ -392,7 +392,7 @@ def certify_three_point(data: ThreePointProblem, a, b, f, gram_factors):
     objective = sum(a_exact) + b11 + sum(sum(row) for row in exact["F0"])
     upper_pair = upper_bound_on_interval(data.basis.to_monomials(pair), Fraction(-1),
                                          KISSING_INNER_PRODUCT,
-                                         tolerance=Fraction(1, 10**9), floor=None)
+                                         tolerance=Fraction(1, 10**12), floor=None)
     m = -upper_pair
     multipliers = [({(0, 0, 0): Fraction(1)}, d), (data.box, d - 1), (data.gram_slack, d - 2)]
     for factor, (multiplier, basis_degree) in zip(gram_factors, multipliers):
