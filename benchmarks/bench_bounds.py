@@ -3,7 +3,7 @@
 
     python benchmarks/bench_bounds.py [--dimensions 3,4,5] [--degrees 6,8,10,11]
                                       [--solvers CLARABEL,SCS,SDPA:256,SDPA:128/monomial]
-                                      [--timeout 900]
+                                      [--timeout 900] [--sdpa-epsilon 1e-16]
 
 For each dimension, degree and solver (with its polynomial basis after a slash, Chebyshev by
 default): wall-clock seconds (formulation, solve and exact
@@ -28,22 +28,24 @@ import warnings
 PUBLISHED_D11 = {3: 12.4216701}  # Mittelmann & Vallentin (2010), Table 1, n = 3
 
 
-def solve(queue, dimension, degree, solver_text):
+def solve(queue, dimension, degree, solver_text, epsilon=None):
     warnings.simplefilter("ignore")
     from pipeline.bounds.search import Arm
     from pipeline.bounds.threepoint import three_point_bound
 
     arm = Arm.parse(solver_text)
     options = {"mpfPrecision": arm.precision_bits} if arm.solver == "SDPA" else {}
+    if arm.solver == "SDPA" and epsilon is not None:  # SDPA's relative gap and feasibility
+        options.update(epsilonStar=epsilon, epsilonDash=epsilon)
     with contextlib.redirect_stdout(sys.stderr):  # sdpap's diagnostics stay off the table
         result = three_point_bound(dimension, degree, solver=arm.solver, solver_options=options,
                                    basis=arm.basis)
     queue.put({"value": result.value, "certified": result.certified, "status": result.status})
 
 
-def run(dimension, degree, solver, timeout):
+def run(dimension, degree, solver, timeout, epsilon=None):
     queue = multiprocessing.Queue()
-    process = multiprocessing.Process(target=solve, args=(queue, dimension, degree, solver))
+    process = multiprocessing.Process(target=solve, args=(queue, dimension, degree, solver, epsilon))
     start = time.perf_counter()
     process.start()
     process.join(timeout)
@@ -71,6 +73,8 @@ def main() -> None:
     parser.add_argument("--degrees", default="6,8,10,11")
     parser.add_argument("--solvers", default="CLARABEL,SCS,SDPA:256")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--sdpa-epsilon", type=float, default=None,
+                        help="SDPA's epsilonStar and epsilonDash (default 1e-25)")
     parser.add_argument("--json", action="store_true", help="one JSON line per solve")
     args = parser.parse_args()
     print(f"{'n':>2} {'d':>3} {'solver':>18} {'seconds':>9} {'value':>14} {'certified':>14} "
@@ -78,7 +82,7 @@ def main() -> None:
     for n in [int(x) for x in args.dimensions.split(",")]:
         for d in [int(x) for x in args.degrees.split(",")]:
             for solver in args.solvers.split(","):
-                outcome = run(n, d, solver, args.timeout)
+                outcome = run(n, d, solver, args.timeout, args.sdpa_epsilon)
                 published = PUBLISHED_D11.get(n)
                 if args.json:
                     print(json.dumps({"n": n, "d": d, "solver": solver, **outcome}))
