@@ -226,11 +226,3 @@ def fixed_point(matrix: np.ndarray, bits: int = 1100) -> tuple[np.ndarray, int]:
         whole = int(mantissa * 2.0 ** 53)
         integers[position] = whole << shift if shift >= 0 else round(Fraction(whole, 2 ** -shift))
     return integers, exponent
-
-
-def on_fixed_point_grid(matrix: np.ndarray, bits: int = 1100) -> np.ndarray:
-    """The float matrix that `fixed_point` represents exactly (itself unless its entries span
-    more than ``bits`` binary orders of magnitude)."""
-    integers, exponent = fixed_point(matrix, bits)
-    return np.array([math.ldexp(float(n), exponent) for n in integers.ravel()],
-                    dtype=float).reshape(np.shape(matrix))
