@@ -48,9 +48,10 @@ def absorb_residual(constant: np.ndarray, pieces: list[tuple[object, np.ndarray]
     """(Gram matrices with the residual absorbed, l1 norm of the float residual left).
 
     ``pieces`` are (A_i, Q_i): A_i maps moments to vec(L_i) (n_i^2 x O, column-major) and
-    Q_i is the solver's dual matrix of L_i >= 0. The Q_i are first made positive definite
-    (negative eigenvalues clipped, spectrum raised by ``floors[i]``, by default the least
-    amount that lets Q_i alone be proved positive definite, exact.provable_floor).
+    Q_i is the solver's dual matrix of L_i >= 0. The Q_i are first made positive semidefinite
+    (negative eigenvalues clipped) and their spectrum raised by ``floors[i]``: 0 when the
+    certificate takes them as factor products, by default the least amount that lets Q_i
+    alone be proved positive definite (exact.provable_floor).
 
     No such correction can change <w, r> for the solver's moments w: by complementarity
     M_i(w) Q_i = 0, so <w, A_i^T vec(W S W)> = <W M_i(w) W, S> = 0. With ``moments`` given,
