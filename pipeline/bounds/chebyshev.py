@@ -144,32 +144,32 @@ def factor_gram_orbit_sums(factor: np.ndarray, multiplier: dict, basis: list[tup
                                    product_indices, weight)
 
 
-def rounded_factor(factor: np.ndarray, bits: int = 50) -> tuple[np.ndarray, int]:
-    """(K, e): the factor rounded to integers K 2^e, |K| <= 2^bits (a relative change of
-    2^-bits of its largest entry; any factor gives a valid certificate)."""
-    a = np.asarray(factor, dtype=float)
-    if not np.all(np.isfinite(a)):
-        raise ValueError("a Gram factor must be finite.")
-    if not np.any(a):
-        return np.zeros(a.shape, dtype=np.int64), 0
-    exponent = int(np.frexp(np.abs(a).max())[1]) - bits
-    return np.rint(np.ldexp(a, -exponent)).astype(np.int64), exponent
-
-
-def exact_gram(factor: np.ndarray, bits: int = 50) -> tuple[np.ndarray, int]:
-    """(N, e) with N 2^e = K K^T exactly, K 2^(e/2) the rounded factor (rounded_factor): the
-    integers are split in two 25-bit halves, whose products summed over at most 2^11 columns
-    (twice, for the middle term) stay below 2^63, so int64 matrix products are exact."""
-    integers, exponent = rounded_factor(factor, bits)
+def exact_gram(factor: np.ndarray, bits: int = 160) -> tuple[np.ndarray, int]:
+    """(N, e) with N 2^e = L L^T exactly, L the float factor on a grid of 2^-bits of its
+    largest entry (entries below that are rounded to it; any L gives a valid certificate):
+    L = K 2^(e/2) with integers K (fixed_point), split into 25-bit limbs whose products
+    summed over at most 2^11 columns stay below 2^61, so int64 matrix products are exact;
+    the limb products are then shifted and added as Python integers."""
+    integers, exponent = fixed_point(factor, bits)
     if integers.shape[1] > 2 ** 11:
         raise ValueError(f"a Gram factor of rank {integers.shape[1]} is too wide for exact products.")
-    half = bits // 2
-    high = integers >> half
-    low = integers - (high << half)  # 0 <= low < 2^half
-    top, middle, bottom = high @ high.T, high @ low.T + low @ high.T, low @ low.T
-    product = ((top.astype(object) << (2 * half)) + (middle.astype(object) << half)
-               + bottom.astype(object))
+    flat = [int(x) for x in integers.ravel()]
+    width = max((abs(x).bit_length() for x in flat), default=0)
+    count = max(1, -(-width // FACTOR_LIMB))
+    mask = 2 ** FACTOR_LIMB - 1
+    limbs = []
+    for i in range(count):  # the last limb keeps the sign (arithmetic shift)
+        shifted = [x >> (FACTOR_LIMB * i) for x in flat]
+        limbs.append(np.array([x & mask if i < count - 1 else x for x in shifted],
+                              dtype=np.int64).reshape(integers.shape))
+    product = np.zeros((integers.shape[0], integers.shape[0]), dtype=object)
+    for i in range(count):
+        for j in range(count):
+            product = product + ((limbs[i] @ limbs[j].T).astype(object) << (FACTOR_LIMB * (i + j)))
     return product, 2 * exponent
+
+
+FACTOR_LIMB = 25  # bits: |limb products| < 2^50, summed over <= 2^11 columns < 2^61
 
 
 def integer_gram_orbit_sums(integers: np.ndarray, exponent: int, multiplier: dict,
