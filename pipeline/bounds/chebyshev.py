@@ -137,7 +137,7 @@ def gram_orbit_sums(gram: np.ndarray, multiplier: dict, basis: list[tuple[int, i
 def factor_gram_orbit_sums(factor: np.ndarray, multiplier: dict, basis: list[tuple[int, int, int]],
                            orbit_lookup: np.ndarray, product_indices=triple_product_indices,
                            weight: Fraction = Fraction(1, 4)) -> dict[int, Fraction]:
-    """Exact orbit sums of g m^T G m for the Gram matrix G = L L^T of the (rounded) factor L:
+    """Exact orbit sums of g m^T G m for the Gram matrix G = L L^T of the float factor L:
     positive semidefinite by construction, so no eigenvalue floor and no proof is needed."""
     integers, exponent = exact_gram(factor)
     return integer_gram_orbit_sums(integers, exponent, multiplier, basis, orbit_lookup,

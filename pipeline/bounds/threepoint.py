@@ -60,7 +60,7 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sparse
 
-from pipeline.bounds.bases import CHEBYSHEV, PolynomialBasis, basis_named
+from pipeline.bounds.bases import CHEBYSHEV, MONOMIAL, PolynomialBasis, basis_named
 from pipeline.bounds.chebyshev import (
     factor_gram_orbit_sums, localising_map, trivariate_from_monomials,
 )
@@ -85,19 +85,10 @@ GRAM_SLACK = trivariate_from_monomials(GRAM_SLACK_MONOMIALS)
 
 # --- exact trivariate polynomials as {(a, b, c): Fraction} ---------------------------------
 
-def _multiply(p: dict, q: dict) -> dict:
-    result: dict = {}
-    for (a, b, c), x in p.items():
-        for (d, e, f), y in q.items():
-            key = (a + d, b + e, c + f)
-            result[key] = result.get(key, 0) + x * y
-    return {k: v for k, v in result.items() if v}
-
-
 def _power(p: dict, m: int) -> dict:
     result = {(0, 0, 0): Fraction(1)}
     for _ in range(m):
-        result = _multiply(result, p)
+        result = MONOMIAL.multiply(result, p)
     return result
 
 
@@ -142,7 +133,7 @@ class ThreePointProblem:
             q: dict = {}  # ((1-u^2)(1-v^2))^(k/2) P_k^{n-1}((t - uv) / sqrt(..)), monomials
             for m, c in enumerate(inner[k]):
                 if c and (k - m) % 2 == 0:
-                    term = _multiply(_power(t_minus_uv, m), _power(u2v2, (k - m) // 2))
+                    term = MONOMIAL.multiply(_power(t_minus_uv, m), _power(u2v2, (k - m) // 2))
                     for key, x in term.items():
                         q[key] = q.get(key, 0) + c * x
             q = basis.trivariate_from_monomials(q)
