@@ -17,11 +17,15 @@ conditions are sums of squares (p^ = s0 + x s1, -p = s0 + (x - X0) s1; Polya & S
 at Gauss-Laguerre nodes (a unisolvent set) with Laguerre Gram bases for conditioning; the
 radius is optimised by golden-section search.
 
-Certificate: rational c_k; a Gaussian epsilon exp(-pi |x|^2) (its own transform) is added so
-that p^ + eps >= 0 is proved exactly (Bernstein coefficients of the half-line compactified to
-[0, 1]), then the smallest tried X1 >= X0 with p + eps <= 0 on [X1, oo) proved likewise; the
-bound (p(0) + eps)/(p^(0) + eps) (X1/8)^(n/2)/Gamma(n/2 + 1) is an exact rational for even n
-and a rigorous rational upper bound for odd n (sqrt and pi by rational enclosures).
+Certificate: rational c_k, and a correction g = A e^(-pi t|x|^2) + B e^(-pi|x|^2)
+- C e^(-pi u|x|^2) (t > 1 > u) whose margins over the Gaussian grow nearly like exp(x/2), as the
+polynomials' rounding error does (GaussianCorrection); then p^ + lift >= 0 on [0, oo) and
+p - drop <= 0 on [X0, oo) are proved exactly (Bernstein coefficients of the half-line
+compactified to [0, 1], bisected in integers), and the bound (p(0) + g(0))/(p^(0) + g^(0))
+(X0/8)^(n/2)/Gamma(n/2 + 1) is an exact rational for even n and a rigorous rational upper bound
+for odd n (sqrt and pi by rational enclosures). A plain Gaussian epsilon, the earlier
+certificate, must exceed the rounding error at the optimum's farthest double roots, about
+exp(X/2) times larger; it made degree 15 and above uncertifiable.
 Anchors: sharp at n = 8, pi^4/384 = 0.25366950790...; n = 2 approaches the hexagonal
 pi/sqrt(12) = 0.906899682... (Cohn & Elkies 2003, Table 3).
 """
@@ -35,9 +39,10 @@ from math import isqrt
 
 import cvxpy as cp
 import numpy as np
+from scipy.optimize import linprog
 from scipy.special import eval_genlaguerre, gammaln, roots_genlaguerre
 
-from pipeline.bounds.delsarte import upper_bound_on_interval
+from pipeline.bounds.delsarte import polynomial_value
 from pipeline.bounds.exact import float_up, to_fraction
 from pipeline.bounds.theta import BoundResult
 
@@ -102,11 +107,48 @@ def _poly_pow(p, m):
     return result
 
 
+def _bernstein_integers(coefficients) -> list[int]:
+    """Bernstein coefficients on [0, 1] of a polynomial (monomial Fractions), times a common
+    positive denominator: b_k = sum_{j <= k} C(k, j) / C(D, j) a_j (Farouki & Rajan 1988)."""
+    degree = len(coefficients) - 1
+    bernstein = [sum((Fraction(math.comb(k, j), math.comb(degree, j)) * a
+                      for j, a in enumerate(coefficients[:k + 1])), Fraction(0))
+                 for k in range(degree + 1)]
+    denominator = math.lcm(*(b.denominator for b in bernstein))
+    return [b.numerator * (denominator // b.denominator) for b in bernstein]
+
+
+def nonnegative_on_unit_interval(coefficients, max_depth: int = 40) -> bool:
+    """Exact proof that the polynomial is >= 0 on [0, 1] (False: negative somewhere, or not
+    proved within ``max_depth`` bisections).
+
+    A box is proved when all its Bernstein coefficients are >= 0 (they bound the polynomial
+    from below); it is disproved when an end value (the first or last coefficient) is < 0.
+    Bisection is de Casteljau's in integers: each half's coefficients are scaled by 2^D, a
+    positive factor, so no rational arithmetic is needed below the first box."""
+    stack = [(_bernstein_integers(coefficients), 0)]
+    degree = len(coefficients) - 1
+    while stack:
+        b, depth = stack.pop()
+        if b[0] < 0 or b[-1] < 0:
+            return False
+        if min(b) >= 0:
+            continue
+        if depth >= max_depth:
+            return False
+        left, right, row = [], [], list(b)
+        for level in range(degree + 1):  # row = 2^level times the level-th de Casteljau row
+            left.append(row[0] << (degree - level))
+            right.append(row[-1] << (degree - level))
+            row = [x + y for x, y in zip(row, row[1:])]
+        stack.append((right[::-1], depth + 1))
+        stack.append((left, depth + 1))
+    return True
+
+
 def nonnegative_on_half_line(coefficients, start: Fraction) -> bool:
     """Exact proof that the polynomial is >= 0 on [start, oo) (False: not proved)."""
-    q = _compactified(coefficients, start)
-    return upper_bound_on_interval([-x for x in q], Fraction(0), Fraction(1),
-                                   tolerance=Fraction(0), max_depth=30) <= 0
+    return nonnegative_on_unit_interval(_compactified(coefficients, start))
 
 
 def _sqrt_upper(q: Fraction, digits: int = 30) -> Fraction:
@@ -140,8 +182,11 @@ def _solve_lp(n: int, degree: int, x0: float, solver: str, options: dict, margin
     alpha = n / 2 - 1
     nodes, _ = roots_genlaguerre(degree + 1, alpha)
     values = _laguerre_values(alpha, degree, nodes)
-    # Each sampled identity is scaled by 1 / max_k l_k(x_j)^2, the size of its SOS terms.
-    weights = 1 / np.max(values ** 2, axis=1)
+    # Each sampled identity is scaled by 1 / max_k |l_k(x_j)|, the size of the polynomial's
+    # terms there: solver tolerances then bound the residual relative to what rounding the
+    # coefficients costs anyway (1 / max l_k^2, the size of the SOS terms, left the far
+    # nodes' identities 1e5 times looser and cost the certificate 1e-4 at degree 23).
+    weights = 1 / np.max(np.abs(values), axis=1)
     at_zero = _laguerre_values(alpha, degree, np.zeros(1))[0]
     signs = (-1.0) ** np.arange(degree + 1)
     c = cp.Variable(degree + 1)  # coefficients in the orthonormal basis
@@ -151,7 +196,10 @@ def _solve_lp(n: int, degree: int, x0: float, solver: str, options: dict, margin
 
     def sos(lower_basis, upper_basis, shift, target):
         # Gram matrices >= margin * I: the sums of squares then exceed margin * sum_k l_k^2,
-        # an envelope of what rounding the solution can cost, so the exact check succeeds.
+        # a cushion for a double-precision solver's residual. It grows like exp(x) while the
+        # polynomials grow like exp(x/2), so from degree 11 it dominates the optimum; the
+        # multiprecision solver takes none (SOS_MARGIN) and the certificate's correction
+        # absorbs rounding instead.
         g0 = cp.Variable((lower_basis + 1, lower_basis + 1), PSD=True) + margin * np.eye(lower_basis + 1)
         b0 = _laguerre_values(alpha, lower_basis, nodes)
         terms = cp.sum(cp.multiply(b0 @ g0, b0), axis=1)
@@ -176,9 +224,12 @@ def _density(n: int, x0: float, ratio: float) -> float:
     return ratio * (x0 / 8) ** (n / 2) / math.gamma(n / 2 + 1)
 
 
+# lambdaStar scales SDPA's initial point (default 100); the Gram matrices here reach 1e9 and
+# more, and with the default SDPA declares the LP infeasible from degree 11 on.
 SOLVER_OPTIONS = {"CLARABEL": {}, "SCS": {"eps": 1e-9, "max_iters": 100000},
                   "SDPA": {"mpfPrecision": 200, "epsilonStar": 1e-25, "epsilonDash": 1e-25,
-                           "numThreads": 1}}
+                           "lambdaStar": 1e12, "numThreads": 1}}
+SOS_MARGIN = {"CLARABEL": 1e-9, "SCS": 1e-9, "SDPA": 0.0}
 
 
 def cohn_elkies_bound(dimension: int, degree: int, solver: str = "CLARABEL",
@@ -197,7 +248,7 @@ def cohn_elkies_bound(dimension: int, degree: int, solver: str = "CLARABEL",
     def value(x0: float) -> float:
         if x0 not in cache:
             try:
-                problem, c = _solve_lp(dimension, degree, x0, solver, options)
+                problem, c = _solve_lp(dimension, degree, x0, solver, options, SOS_MARGIN[solver])
             except (cp.error.SolverError, ArithmeticError, ValueError):
                 cache[x0] = (math.inf, None, "solver_error")
                 return math.inf
@@ -226,8 +277,124 @@ def cohn_elkies_bound(dimension: int, degree: int, solver: str = "CLARABEL",
                        time.perf_counter() - start, certificate)
 
 
+def _exp_minus_upper(y: Fraction, terms: int = 80) -> Fraction:
+    """A rational upper bound of exp(-y) for y >= 0: 1 / sum_{j <= terms} y^j / j! (every
+    term of the exponential series is positive, so its partial sums lie below exp(y))."""
+    total, term = Fraction(1), Fraction(1)
+    for j in range(1, terms + 1):
+        term = term * y / j
+        total += term
+    return 1 / total
+
+
+# Widths of the correcting Gaussians (squares, so that t^(n/2) and u^(n/2) are rational).
+NARROW_WIDTHS = (Fraction(9, 4), Fraction(4), Fraction(9))
+WIDE_WIDTHS = (Fraction(1, 4), Fraction(4, 9), Fraction(9, 16), Fraction(16, 25))
+
+
+def _taylor(kappa: Fraction, terms: int) -> list[Fraction]:
+    """Coefficients of T(x) = sum_{j <= terms} (kappa x)^j / j!, which is <= exp(kappa x) for
+    x >= 0 (every term of the series is non-negative)."""
+    return [kappa ** j / math.factorial(j) for j in range(terms + 1)]
+
+
+def _power(width: Fraction, n: int) -> Fraction:
+    """width^(n/2) for a width that is the square of a rational."""
+    root = Fraction(isqrt(width.numerator), isqrt(width.denominator))
+    assert root * root == width
+    return root ** n
+
+
+class GaussianCorrection:
+    """g(x) = A exp(-pi t |x|^2) + B exp(-pi |x|^2) - C exp(-pi u |x|^2), t > 1 > u, A, C >= 0.
+
+    With x = 2 pi |x|^2 and the Gaussian's transform t^(-n/2) exp(-pi |xi|^2 / t), relative to
+    exp(-x/2) (the Laguerre functions' own factor):
+        g^ e^(x/2) = A t^(-n/2) exp((1 - 1/t) x/2) + B - C u^(-n/2) exp(-(1/u - 1) x/2)
+                  >= A t^(-n/2) T_t(x) + B - C u^(-n/2) =: lift(x)           (x >= 0),
+        g e^(x/2)  = A exp(-(t - 1) x/2) + B - C exp((1 - u) x/2)
+                  <= A E + B - C T_u(x) =: -drop(x)                          (x >= X0),
+    T_t, T_u Taylor sections of the growing exponentials and E >= exp(-(t - 1) X0/2). The
+    margins grow nearly like exp(x/2), as the rounding error of the polynomials does, so a
+    correction of relative size 1e-16-ish repairs rounding at the far double roots as well as
+    near the origin; a constant (the plain Gaussian) would have to be exp(X/2) times larger."""
+
+    def __init__(self, n: int, x0: Fraction, t: Fraction, u: Fraction, terms: int):
+        self.n, self.x0, self.t, self.u = n, x0, t, u
+        self.t_power, self.u_power = _power(t, n), _power(u, n)
+        self.lift_series = _taylor((1 - 1 / t) / 2, terms)
+        self.drop_series = _taylor((1 - u) / 2, terms)
+        self.e = _exp_minus_upper((t - 1) * x0 / 2)
+
+    def lift(self, a, b, c) -> list:
+        """Coefficients of lift(x) for weights (A, B, C)."""
+        result = [a / self.t_power * x for x in self.lift_series]
+        result[0] += b - c / self.u_power
+        return result
+
+    def drop(self, a, b, c) -> list:
+        result = [c * x for x in self.drop_series]
+        result[0] -= a * self.e + b
+        return result
+
+    def at_zero(self, a, b, c):
+        """(g(0), g^(0))."""
+        return a + b - c, a / self.t_power + b - c / self.u_power
+
+
+def _fit_weights(correction: GaussianCorrection, hat_points, hat_needed, points, needed,
+                 ratio: float):
+    """Float weights (A, B, C) with lift >= hat_needed and drop >= needed at the sample points
+    and the least first-order change of the bound, g(0) - ratio g^(0) (a 3-variable LP).
+
+    g(0) - g^(0) = A (1 - t^(-n/2)) + C (u^(-n/2) - 1) >= 0 for every choice."""
+    grow_hat = np.polynomial.polynomial.polyval(hat_points, [float(x) for x in correction.lift_series])
+    grow = np.polynomial.polynomial.polyval(points, [float(x) for x in correction.drop_series])
+    t_inv, u_inv = 1 / float(correction.t_power), 1 / float(correction.u_power)
+    e = float(correction.e)
+    ones = np.ones(len(points))
+    # lift = A t_inv grow_hat + B - C u_inv >= hat_needed;  drop = C grow - A e - B >= needed.
+    # Each row is divided by its right-hand side and the weights are in units of the least
+    # right-hand side, so HiGHS sees numbers near one (it rejects entries above 1e15 or so).
+    unit = min(hat_needed.min(), needed.min())
+    a_ub = unit * np.vstack([
+        -np.column_stack([t_inv * grow_hat, ones, -u_inv * ones]) / hat_needed[:, None],
+        -np.column_stack([-e * ones, -ones, grow]) / needed[:, None]])
+    b_ub = -np.ones(len(a_ub))
+    # g(0) - r g^(0) with r = min(ratio, 1): g(0) >= g^(0) > 0 for any feasible weights, so
+    # this is bounded below; with the full ratio the LP would be unbounded whenever g alone
+    # beats p (a low-degree p can be worse than a sum of three Gaussians).
+    r = min(ratio, 1.0)
+    cost = [1 - r * t_inv, 1 - r, r * u_inv - 1]
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=[(0, None), (None, None), (0, None)],
+                     method="highs")
+    return (unit * result.x, result.fun) if result.status == 0 else (None, math.inf)
+
+
+def _envelope(coefficients, alpha: float, points: np.ndarray) -> np.ndarray:
+    """sum_k |c_k L_k^alpha(x)|: the size of the terms whose rounding the correction absorbs."""
+    return sum(abs(c) * np.abs(eval_genlaguerre(k, alpha, points)) for k, c in enumerate(coefficients))
+
+
+def _add(p, q) -> list:
+    result = [Fraction(0)] * max(len(p), len(q))
+    for i, x in enumerate(p):
+        result[i] += x
+    for i, x in enumerate(q):
+        result[i] += x
+    return result
+
+
 def certify_cohn_elkies(n: int, coefficients, x0: Fraction):
-    """(rigorous density bound, certificate) from float Laguerre coefficients, or (None, ...)."""
+    """(rigorous density bound, certificate) from float Laguerre coefficients, or (None, ...).
+
+    Rounded to rationals, p^ dips below zero and p rises above it near the double roots of
+    the optimum, by amounts that grow like the terms c_k L_k(x), nearly exp(x/2). The
+    correction g of GaussianCorrection has margins that grow alike: its weights are fitted
+    (an LP) to twice the sampled deficits plus 2^-40 of the term envelope, then
+    p^ + lift >= 0 on [0, oo) and p - drop <= 0 on [X0, oo) are proved exactly (Bernstein),
+    the weights quadrupled until they are. f + g is then admissible with radius r and the
+    bound is (p(0) + g(0)) / (p^(0) + g^(0)) vol B^n(r/2)."""
     alpha = Fraction(n - 2, 2)
     degree = len(coefficients) - 1
     basis = laguerre_exact(alpha, degree)
@@ -235,32 +402,41 @@ def certify_cohn_elkies(n: int, coefficients, x0: Fraction):
     p = _combine(basis, c)
     p_hat = _combine(basis, c, signs=True)
     info = {"c": [str(x) for x in c], "x0": str(x0)}
-    sample = np.linspace(0, float(x0) + 8 * degree + 40, 4000)
-    floor = float(np.min(np.polynomial.polynomial.polyval(sample, [float(x) for x in p_hat])))
-    epsilon = Fraction(max(0.0, -floor) * 2 + 1e-15 * max(1.0, abs(float(p_hat[0]))))
-    for _ in range(40):
-        lifted = list(p_hat)
-        lifted[0] += epsilon
-        if nonnegative_on_half_line(lifted, Fraction(0)):
-            break
-        epsilon *= 4
-    else:
-        info["failed"] = "the transform could not be proved non-negative"
+    if p_hat[0] <= 0:
+        info["failed"] = "the transform at 0 is not positive"
         return None, info
-    negated = [-x for x in p]
-    negated[0] -= epsilon  # -(p + eps)
-    x1, step = x0, x0 / 10**12
-    for _ in range(60):
-        if nonnegative_on_half_line(negated, x1):
-            break
-        x1, step = x0 + step, step * 2
-    else:
-        info["failed"] = "p + eps could not be proved non-positive beyond the radius"
-        return None, info
-    numerator, denominator = p[0] + epsilon, p_hat[0] + epsilon
-    if denominator <= 0 or numerator <= 0:
-        info["failed"] = "f(0) or its transform at 0 is not positive"
-        return None, info
-    bound = numerator / denominator * ball_volume_upper(n, x1)
-    info.update({"epsilon": str(epsilon), "x1": str(x1), "bound": str(bound)})
-    return bound, info
+    top = 6 * degree + 60
+    hat_points = [Fraction(top * i * i, 300 * 300) for i in range(301)]
+    points = [x0 + x for x in hat_points]
+    hat_floats = np.array([float(x) for x in hat_points])
+    floats = np.array([float(x) for x in points])
+    hat_deficit = np.array([max(0.0, -float(polynomial_value(p_hat, x))) for x in hat_points])
+    deficit = np.array([max(0.0, float(polynomial_value(p, x))) for x in points])
+    coefficient_floats = [float(x) for x in c]
+    hat_needed = 2 * hat_deficit + 2.0**-40 * _envelope(coefficient_floats, float(alpha), hat_floats)
+    needed = 2 * deficit + 2.0**-40 * _envelope(coefficient_floats, float(alpha), floats)
+    ratio = float(p[0] / p_hat[0])
+    fits = []
+    for t in NARROW_WIDTHS:
+        for u in WIDE_WIDTHS:
+            correction = GaussianCorrection(n, x0, t, u, terms=2 * degree + 8)
+            weights, cost = _fit_weights(correction, hat_floats, hat_needed, floats, needed, ratio)
+            if weights is not None:
+                fits.append((cost, t, u, correction, weights))
+    for cost, t, u, correction, weights in sorted(fits, key=lambda fit: fit[0])[:3]:
+        a, b, c_wide = (Fraction(float(w)) for w in weights)
+        for _ in range(16):
+            lift, drop = correction.lift(a, b, c_wide), correction.drop(a, b, c_wide)
+            if (nonnegative_on_half_line(_add(p_hat, lift), Fraction(0))
+                    and nonnegative_on_half_line(_add([-x for x in p], drop), x0)):
+                g0, g0_hat = correction.at_zero(a, b, c_wide)
+                numerator, denominator = p[0] + g0, p_hat[0] + g0_hat
+                if numerator <= 0 or denominator <= 0:
+                    break
+                bound = numerator / denominator * ball_volume_upper(n, x0)
+                info.update({"t": str(t), "u": str(u), "A": str(a), "B": str(b),
+                             "C": str(c_wide), "bound": str(bound)})
+                return bound, info
+            a, b, c_wide = 4 * a, 4 * b, 4 * c_wide
+    info["failed"] = "no Gaussian correction proved f <= 0 beyond the radius and f^ >= 0"
+    return None, info

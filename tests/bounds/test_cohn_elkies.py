@@ -10,8 +10,8 @@ from scipy.integrate import quad
 from scipy.special import eval_genlaguerre, jv
 
 from pipeline.bounds.cohn_elkies import (
-    ball_volume_upper, certify_cohn_elkies, cohn_elkies_bound, laguerre_exact,
-    nonnegative_on_half_line,
+    GaussianCorrection, ball_volume_upper, certify_cohn_elkies, cohn_elkies_bound,
+    laguerre_exact, nonnegative_on_half_line, nonnegative_on_unit_interval,
 )
 from pipeline.bounds.delsarte import polynomial_value
 
@@ -48,6 +48,51 @@ def test_half_line_positivity_is_decided_exactly():
     assert not nonnegative_on_half_line([Fraction(1), Fraction(-1)], Fraction(0))  # 1 - x
 
 
+def test_unit_interval_positivity_resolves_near_double_roots():
+    # (w - 1/3)^2 + eps: proved for eps = 1e-18 (a near-double root, as at the optimum's
+    # double roots); (w - 1/3)^2 - eps is negative on a 2e-9 wide interval and is rejected.
+    square = [Fraction(1, 9), Fraction(-2, 3), Fraction(1)]
+    eps = Fraction(1, 10**18)
+    assert nonnegative_on_unit_interval([square[0] + eps] + square[1:])
+    assert not nonnegative_on_unit_interval([square[0] - eps] + square[1:])
+    half = [Fraction(1, 4), Fraction(-1), Fraction(1)] + [Fraction(0)] * 30  # (w - 1/2)^2
+    assert nonnegative_on_unit_interval(half)  # touching zero at a bisection point
+    assert not nonnegative_on_unit_interval([Fraction(-1), Fraction(3)])  # negative at w = 0
+
+
+def _radial_transform(f, n, rho):
+    # Radial Fourier transform in R^n (Stein & Weiss 1971, IV.3).
+    integral, _ = quad(lambda r: f(r) * jv(n / 2 - 1, 2 * math.pi * rho * r) * r ** (n / 2),
+                       0, 12, limit=400)
+    return 2 * math.pi * rho ** (1 - n / 2) * integral
+
+
+@pytest.mark.parametrize("n,t,u", [(8, Fraction(9, 4), Fraction(4, 9)), (3, Fraction(4), Fraction(16, 25))])
+def test_gaussian_correction_margins_hold_for_the_true_functions(n, t, u):
+    # g = A e^(-pi t r^2) + B e^(-pi r^2) - C e^(-pi u r^2) and its transform by quadrature
+    # against the Taylor-section margins the certificate proves with.
+    x0 = Fraction(63, 5)
+    correction = GaussianCorrection(n, x0, t, u, terms=30)
+    a, b, c = Fraction(3), Fraction(1, 2), Fraction(1, 5)
+    g = lambda r: (float(a) * math.exp(-math.pi * float(t) * r * r) + float(b) * math.exp(-math.pi * r * r)
+                   - float(c) * math.exp(-math.pi * float(u) * r * r))
+    lift = [float(x) for x in correction.lift(a, b, c)]
+    drop = [float(x) for x in correction.drop(a, b, c)]
+    for rho in (0.05, 0.5, 1.0, 1.5, 2.0):
+        x = 2 * math.pi * rho * rho
+        transform = _radial_transform(g, n, rho) * math.exp(x / 2)
+        assert transform >= np.polynomial.polynomial.polyval(x, lift) - 1e-6
+    for x in (float(x0), 20.0, 40.0):
+        r = math.sqrt(x / (2 * math.pi))
+        assert g(r) * math.exp(x / 2) <= -np.polynomial.polynomial.polyval(x, drop) + 1e-9
+    g0, g0_hat = correction.at_zero(a, b, c)
+    assert float(g0) == pytest.approx(g(0.0))
+    # g^(0) is the integral of g: n vol(B^n) int_0^oo g(r) r^(n-1) dr.
+    integral, _ = quad(lambda r: g(r) * r ** (n - 1), 0, 20, limit=400)
+    ball = math.pi ** (n / 2) / math.gamma(n / 2 + 1)
+    assert float(g0_hat) == pytest.approx(n * ball * integral, rel=1e-9)
+
+
 def test_ball_volume_upper_bounds_are_tight():
     for n in (2, 3, 8):
         x0 = Fraction(7)
@@ -64,7 +109,17 @@ def test_certified_densities_lie_above_the_known_optimum(n, known):
     result = cohn_elkies_bound(n, 7)
     assert result.certified is not None
     assert known < result.certified < known * 1.08
-    assert result.certified == pytest.approx(result.value, rel=1e-9)
+    assert result.certified == pytest.approx(result.value, rel=1e-7)
+
+
+def test_multiprecision_reaches_degrees_where_double_precision_fails():
+    # Degree 9 was the limit (0.2614366) before: SDPA's default initial point declared these
+    # LPs infeasible, and a constant Gaussian epsilon could not repair rounding at the far
+    # double roots. A short radius search keeps this test to about half a minute.
+    result = cohn_elkies_bound(8, 11, solver="SDPA", radius_steps=4)
+    assert result.certified is not None
+    assert math.pi ** 4 / 384 < result.certified < 0.259
+    assert result.certified == pytest.approx(result.value, rel=1e-8)
 
 
 def test_a_spoiled_certificate_cannot_prove_the_same_density():
