@@ -257,17 +257,22 @@ def cohn_elkies_bound(dimension: int, degree: int, solver: str = "CLARABEL",
             cache[x0] = (density, c if ok else None, problem.status)
         return cache[x0][0]
 
-    # Golden-section search on X0 = 2 pi r^2 over a bracket found on a coarse grid.
+    # Golden-section search on X0 = 2 pi r^2 in the brackets of the two best local minima of
+    # a coarse grid: the density is multimodal in X0 (n = 8, d = 9: minima 0.26147 near
+    # X0 = 10.5 and 0.26211 near 15.5), one minimum per pattern of double roots.
     grid = np.linspace(0.5, max(4.0, 2.0 * dimension + 4), 12)
-    best = int(np.argmin([value(x) for x in grid]))
-    low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    densities = [value(x) for x in grid]
+    minima = [i for i in range(len(grid)) if densities[i] < math.inf
+              and densities[i] <= min(densities[max(i - 1, 0)], densities[min(i + 1, len(grid) - 1)])]
     ratio = (math.sqrt(5) - 1) / 2
-    for _ in range(radius_steps):
-        a, b = high - ratio * (high - low), low + ratio * (high - low)
-        if value(a) <= value(b):
-            high = b
-        else:
-            low = a
+    for best in sorted(minima, key=lambda i: densities[i])[:2]:
+        low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+        for _ in range(radius_steps):
+            a, b = high - ratio * (high - low), low + ratio * (high - low)
+            if value(a) <= value(b):
+                high = b
+            else:
+                low = a
     x_best = min(cache, key=lambda x: cache[x][0])
     density, coefficients, status = cache[x_best]
     if coefficients is None:
