@@ -252,7 +252,10 @@ def cohn_elkies_bound(dimension: int, degree: int, solver: str = "CLARABEL",
             except (cp.error.SolverError, ArithmeticError, ValueError):
                 cache[x0] = (math.inf, None, "solver_error")
                 return math.inf
-            ok = problem.status in ("optimal", "optimal_inaccurate") and problem.value is not None
+            # p(0) <= 0 with p^(0) = 1 would be a density bound <= 0: an inaccurate solve
+            # (SCS at n = 2 reported -841), which must not steer the radius search.
+            ok = (problem.status in ("optimal", "optimal_inaccurate")
+                  and problem.value is not None and problem.value > 0)
             density = _density(dimension, x0, problem.value) if ok else math.inf
             cache[x0] = (density, c if ok else None, problem.status)
         return cache[x0][0]
