@@ -220,6 +220,38 @@ def _solve_lp(n: int, degree: int, x0: float, solver: str, options: dict, margin
     return problem, (None if c.value is None else c.value / norms)
 
 
+def multimodal_minimum(f, grid, steps: int, brackets: int = 2) -> tuple[float, float]:
+    """The least value of ``f`` found by golden-section search in the brackets of the
+    ``brackets`` best local minima of ``f`` on ``grid``; ``f`` may be inf (a failed solve).
+
+    Each bracket [x_{i-1}, x_{i+1}] shrinks by 1/phi = 0.618 per step (Kiefer 1953), so a
+    minimum the coarse grid ranks second is still found when it is the global one.
+    Returns (x, f(x)) for the best point evaluated.
+    """
+    seen: dict = {}
+
+    def at(x: float) -> float:
+        if x not in seen:
+            seen[x] = f(x)
+        return seen[x]
+
+    values = [at(x) for x in grid]
+    last = len(grid) - 1
+    minima = [i for i in range(len(grid)) if values[i] < math.inf
+              and values[i] <= min(values[max(i - 1, 0)], values[min(i + 1, last)])]
+    ratio = (math.sqrt(5) - 1) / 2
+    for best in sorted(minima, key=lambda i: values[i])[:brackets]:
+        low, high = grid[max(best - 1, 0)], grid[min(best + 1, last)]
+        for _ in range(steps):
+            a, b = high - ratio * (high - low), low + ratio * (high - low)
+            if at(a) <= at(b):
+                high = b
+            else:
+                low = a
+    x = min(seen, key=seen.get)
+    return x, seen[x]
+
+
 def _density(n: int, x0: float, ratio: float) -> float:
     return ratio * (x0 / 8) ** (n / 2) / math.gamma(n / 2 + 1)
 
@@ -260,23 +292,10 @@ def cohn_elkies_bound(dimension: int, degree: int, solver: str = "CLARABEL",
             cache[x0] = (density, c if ok else None, problem.status)
         return cache[x0][0]
 
-    # Golden-section search on X0 = 2 pi r^2 in the brackets of the two best local minima of
-    # a coarse grid: the density is multimodal in X0 (n = 8, d = 9: minima 0.26147 near
+    # X0 = 2 pi r^2; the density is multimodal in it (n = 8, d = 9: minima 0.26147 near
     # X0 = 10.5 and 0.26211 near 15.5), one minimum per pattern of double roots.
     grid = np.linspace(0.5, max(4.0, 2.0 * dimension + 4), 12)
-    densities = [value(x) for x in grid]
-    minima = [i for i in range(len(grid)) if densities[i] < math.inf
-              and densities[i] <= min(densities[max(i - 1, 0)], densities[min(i + 1, len(grid) - 1)])]
-    ratio = (math.sqrt(5) - 1) / 2
-    for best in sorted(minima, key=lambda i: densities[i])[:2]:
-        low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-        for _ in range(radius_steps):
-            a, b = high - ratio * (high - low), low + ratio * (high - low)
-            if value(a) <= value(b):
-                high = b
-            else:
-                low = a
-    x_best = min(cache, key=lambda x: cache[x][0])
+    x_best, _ = multimodal_minimum(value, grid, radius_steps)
     density, coefficients, status = cache[x_best]
     if coefficients is None:
         return BoundResult(None, None, status, time.perf_counter() - start, {})

@@ -11,8 +11,9 @@ from scipy.special import eval_genlaguerre, jv
 
 from pipeline.bounds.cohn_elkies import (
     GaussianCorrection, ball_volume_upper, certify_cohn_elkies, cohn_elkies_bound,
-    laguerre_exact, nonnegative_on_half_line, nonnegative_on_unit_interval,
+    laguerre_exact, multimodal_minimum, nonnegative_on_half_line, nonnegative_on_unit_interval,
 )
+from pipeline.bounds import cohn_elkies
 from pipeline.bounds.delsarte import polynomial_value
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -129,3 +130,48 @@ def test_a_spoiled_certificate_cannot_prove_the_same_density():
     c[1] *= 1.05  # f and its transform no longer meet the sign conditions at this radius
     spoiled, info = certify_cohn_elkies(8, c, x0)
     assert spoiled is None or spoiled > result.certified * (1 + 1e-6)
+
+
+def _two_basins(x):
+    # A shallow wide basin (1.0 at x = 3) and a deep narrow one (0.9 at x = 9.2): on the
+    # 12-point grid below the wide one looks better (1.084 against 1.247), like the density
+    # in X0 at n = 8, d = 9.
+    return min(0.5 * (x - 3.0) ** 2 + 1.0, 3.0 * (x - 9.2) ** 2 + 0.9)
+
+
+def test_radius_search_finds_the_minimum_the_coarse_grid_ranks_second():
+    grid = np.linspace(0.5, 12.0, 12)
+    x, best = multimodal_minimum(_two_basins, grid, steps=30)
+    assert x == pytest.approx(9.2, abs=1e-4) and best == pytest.approx(0.9, abs=1e-8)
+    x_one, best_one = multimodal_minimum(_two_basins, grid, steps=30, brackets=1)
+    assert x_one == pytest.approx(3.0, abs=1e-4) and best_one > 0.99
+
+
+def test_radius_search_steps_over_failed_solves():
+    grid = np.linspace(0.5, 12.0, 12)
+    failed = set(grid[[0, 1, 2, 3, 10]])  # the wide basin and a far point did not solve
+    x, best = multimodal_minimum(lambda x: math.inf if x in failed else _two_basins(x),
+                                 grid, steps=30)
+    assert x == pytest.approx(9.2, abs=1e-4) and best == pytest.approx(0.9, abs=1e-8)
+    x, best = multimodal_minimum(lambda x: math.inf, grid, steps=30)
+    assert best == math.inf
+
+
+def test_a_non_positive_lp_value_does_not_steer_the_radius_search(monkeypatch):
+    # SCS once returned p(0) = -841 ("optimal_inaccurate") at n = 2: as a density it would
+    # beat every true one. Here the solve at the fifth grid radius reports such a value.
+    real = cohn_elkies._solve_lp
+    bad_x0 = np.linspace(0.5, 8.0, 12)[4]
+
+    class Inaccurate:
+        status, value = "optimal_inaccurate", -841.0
+
+    def solve(n, degree, x0, *args):
+        problem, c = real(n, degree, x0, *args)
+        return (Inaccurate(), c) if x0 == bad_x0 else (problem, c)
+
+    monkeypatch.setattr(cohn_elkies, "_solve_lp", solve)
+    result = cohn_elkies_bound(2, 5, radius_steps=6)
+    assert float(Fraction(result.certificate["x0"])) != bad_x0
+    assert math.pi / math.sqrt(12) < result.value < 1.0
+    assert result.certified is not None and result.certified >= result.value * (1 - 1e-9)
