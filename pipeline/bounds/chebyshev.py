@@ -207,22 +207,25 @@ def integer_gram_orbit_sums(integers: np.ndarray, exponent: int, multiplier: dic
     return {o: x for o, x in result.items() if x}
 
 
-def fixed_point(matrix: np.ndarray, bits: int = 1100) -> tuple[np.ndarray, int]:
+def fixed_point(matrix, bits: int = 1100) -> tuple[np.ndarray, int]:
     """(N, e) with matrix == N * 2^e exactly, N integers (Python ints when they need more than
-    62 bits); entries below 2^-bits of the largest are rounded to that grid."""
-    a = np.asarray(matrix, dtype=float)
-    nonzero = np.abs(a[a != 0])
+    62 bits); entries below 2^-bits of the largest are rounded to that grid. ``matrix`` may
+    be a list of float arrays standing for their exact sum (a factor refined beyond double
+    precision, refine.factor_corrections)."""
+    parts = [np.asarray(m, dtype=float) for m in (matrix if isinstance(matrix, list) else [matrix])]
+    nonzero = np.concatenate([np.abs(a[a != 0]) for a in parts])
     if nonzero.size == 0:
-        return np.zeros(a.shape, dtype=np.int64), 0
+        return np.zeros(parts[0].shape, dtype=np.int64), 0
     top = int(np.frexp(nonzero.max())[1])
     bottom = int(np.frexp(nonzero.min())[1]) - 53  # every entry is a multiple of 2^bottom
     exponent = max(bottom, top - bits)
-    if top - exponent <= 62:
-        return np.rint(np.ldexp(a, -exponent)).astype(np.int64), exponent
-    integers = np.empty(a.shape, dtype=object)
-    for position, x in np.ndenumerate(a):
-        mantissa, power = math.frexp(float(x))  # x = mantissa 2^power, 53-bit mantissa
-        shift = power - 53 - exponent
-        whole = int(mantissa * 2.0 ** 53)
-        integers[position] = whole << shift if shift >= 0 else round(Fraction(whole, 2 ** -shift))
+    if len(parts) == 1 and top - exponent <= 62:
+        return np.rint(np.ldexp(parts[0], -exponent)).astype(np.int64), exponent
+    integers = np.zeros(parts[0].shape, dtype=object)
+    for a in parts:
+        for position, x in np.ndenumerate(a):
+            mantissa, power = math.frexp(float(x))  # x = mantissa 2^power, 53-bit mantissa
+            shift = power - 53 - exponent
+            whole = int(mantissa * 2.0 ** 53)
+            integers[position] += whole << shift if shift >= 0 else round(Fraction(whole, 2 ** -shift))
     return integers, exponent

@@ -11,7 +11,7 @@ from pipeline.bounds.chebyshev import (
     chebyshev_from_monomials, exact_gram, fixed_point, gram_orbit_sums, monomials_from_chebyshev,
     multiply, trivariate_from_monomials,
 )
-from pipeline.bounds.refine import absorb_residual
+from pipeline.bounds.refine import absorb_residual, factor_corrections
 from pipeline.bounds.symmetry import basis_indices
 from pipeline.bounds.threepoint import BOX, GRAM_SLACK, orbit, orbit_members, three_point_problem
 
@@ -96,6 +96,48 @@ def test_fixed_point_is_exact():
     integers, exponent = fixed_point(matrix)
     for x, n in zip(matrix.ravel(), integers.ravel()):
         assert Fraction(float(x)) == Fraction(int(n)) * Fraction(2) ** exponent
+
+
+def test_a_factor_given_in_parts_stands_for_their_exact_sum():
+    rng = np.random.default_rng(8)
+    high = rng.standard_normal((5, 3)) * 3e3
+    low = rng.standard_normal((5, 3)) * 1e-11  # far below the last bit of ``high``
+    integers, exponent = fixed_point([high, low], bits=160)
+    gram, gram_exponent = exact_gram([high, low])
+    for i in range(5):
+        for k in range(3):
+            exact = Fraction(float(high[i, k])) + Fraction(float(low[i, k]))
+            assert Fraction(int(integers[i, k])) * Fraction(2) ** exponent == exact
+        exact_row = [sum((Fraction(float(high[i, k])) + Fraction(float(low[i, k])))
+                         * (Fraction(float(high[j, k])) + Fraction(float(low[j, k])))
+                         for k in range(3)) for j in range(5)]
+        assert [Fraction(int(x)) * Fraction(2) ** gram_exponent for x in gram[i]] == exact_row
+
+
+def test_factor_corrections_cancel_an_exact_residual_to_second_order():
+    # Low-rank factors (rank 2 of 6) as at an SDP optimum; the residual is computed exactly
+    # in rationals, as the certificate does, so no double-precision evaluation floor applies.
+    rng = np.random.default_rng(5)
+    orbits, n = 5, 6
+    adjoint = rng.standard_normal((n * n, orbits))
+    factor = rng.standard_normal((n, 2)) * 1e3
+    target = adjoint.T @ (factor @ factor.T).reshape(-1, order="F")
+    constant = -target + 1e-7 * rng.standard_normal(orbits)
+
+    def exact_residual(parts):
+        gram = [[sum(sum(Fraction(float(p[i, k])) for p in parts)
+                     * sum(Fraction(float(p[j, k])) for p in parts) for k in range(2))
+                 for j in range(n)] for i in range(n)]
+        return [Fraction(float(constant[o])) + sum(Fraction(float(adjoint[i + n * j, o])) * gram[i][j]
+                                                   for i in range(n) for j in range(n))
+                for o in range(orbits)]
+
+    before = exact_residual([factor])
+    (step,) = factor_corrections([adjoint], [factor], np.array([float(x) for x in before]))
+    after = exact_residual([factor, step])
+    assert max(abs(float(x)) for x in before) > 1e-8
+    # First order gone: what is left is |dL|^2 and the rounding of the step (L's entries ~1e3).
+    assert max(abs(float(x)) for x in after) < 1e-15
 
 
 def test_absorbing_a_residual_keeps_positivity_and_leaves_the_moment_direction():

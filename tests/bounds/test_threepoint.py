@@ -117,10 +117,12 @@ def test_multiprecision_sdpa_agrees_and_leaves_almost_no_residual():
 def test_multiprecision_duals_are_raised_only_as_far_as_the_proof_needs():
     # Raising every dual matrix by 1e-10 of its scale (as before) cost the d = 5 certificate
     # 2.3e-6; the least provable raise of B and the F_k, with the Gram matrices taken as
-    # exact products of factors (no raise at all), costs it 1e-8.
+    # exact products of factors (no raise at all), cost it 4e-11 with a triple excess of
+    # 1.9e-13, which factors refined against their exact residual bring to 3.7e-14.
     result = three_point_bound(3, 5, solver="SDPA", solver_options={"mpfPrecision": 128})
     assert result.status == "optimal"
-    assert 0 <= result.certified - result.value < 1e-7
+    assert 0 <= result.certified - result.value < 1e-10
+    assert result.certificate["triple_excess"] < 1e-13
 
 
 @pytest.mark.parametrize("size", [20, 100, 300])
