@@ -100,25 +100,31 @@ def factor_corrections(adjoints: list, factors: list[np.ndarray], residual: np.n
     semidefinite whatever the step, so r may be the exact residual of the factors themselves:
     at d = 11 in the monomial basis G reaches 5e6, and a residual evaluated in double precision
     cannot resolve less than about 1e-7 of it. With B_o = (A_o + A_o^T) / 2, r_o changes by
-    2 <B_o L, dL>; the least-norm dL = 2 sum_o lambda_o B_o L solves
-    4 [<B_o L, B_p L>]_op lambda = -r. What lies along the moments w (<w, r>, see
-    absorb_residual) cannot be cancelled and is left on the constant coefficient. The second
-    order term dL dL^T is of the size of r^2 / |G|, so two or three rounds reach the rounding
-    of the factors."""
+    2 <B_o L, dL>, a linear map K (row o: vec(B_o L)), and dL is its least-norm solution.
+    What lies along the moments w (<w, r>, see absorb_residual) cannot be cancelled and is
+    left on the constant coefficient. The second order term dL dL^T is of the size of
+    r^2 / |G|; what limits each round is K's conditioning, so a few rounds are needed."""
     target = np.asarray(residual, dtype=float).copy()
     if moments is not None and moments[0] > 0:
         target[0] -= float(moments @ target) / moments[0]
-    stacked = []
-    for adjoint, factor in zip(adjoints, factors):
+    orbits = len(target)
+    widths = [factor.size for factor in factors]
+    # K = [K_1 K_2 ...], row o of K_i = vec(B_o L_i), built in place (d = 11: 481 x 1e5).
+    whole = np.empty((orbits, sum(widths)))
+    start = 0
+    for adjoint, factor, width in zip(adjoints, factors, widths):
         coo = sparse.coo_matrix(adjoint)
         size = factor.shape[0]
         p, q = coo.row % size, coo.row // size  # vec is column-major: row = p + q size
-        orbits = adjoint.shape[1]
         symmetric = sparse.coo_matrix(
             (np.concatenate([coo.data, coo.data]) / 2,
              (np.concatenate([coo.col * size + p, coo.col * size + q]), np.concatenate([q, p]))),
             shape=(orbits * size, size)).tocsr()
-        stacked.append((symmetric @ factor).reshape(orbits, -1))  # row o: vec(B_o L)
-    normal = 4 * sum(k @ k.T for k in stacked)
-    multipliers = np.linalg.lstsq(normal, -target, rcond=None)[0]
-    return [2 * (k.T @ multipliers).reshape(factor.shape) for k, factor in zip(stacked, factors)]
+        whole[:, start:start + width] = (symmetric @ factor).reshape(orbits, width)
+        start += width
+    # The least-norm solution of 2 K x = -target by the SVD of K itself: the normal equations
+    # K K^T would square K's condition number (about 1e10 at d = 11), and then only half the
+    # residual there could be cancelled.
+    step = np.linalg.lstsq(whole, -target / 2, rcond=None)[0]
+    offsets = np.cumsum([0] + widths)
+    return [step[offsets[i]:offsets[i + 1]].reshape(factor.shape) for i, factor in enumerate(factors)]

@@ -399,11 +399,12 @@ def refine_gram_factors(data: ThreePointProblem, b, f, gram_factors, moments=Non
                         rounds: int = 3) -> list:
     """Gram factors, each a list of float parts standing for their exact sum, whose exact
     residual in the triple identity is cancelled by refine.factor_corrections: the float
-    factors leave about 1e-16 |G| per entry, 1.7e-6 in all at d = 11 (monomial), which the
-    bound multiplies by N_max - 2. Each round keeps its correction only if the exact excess
-    falls, and the rounds stop once it no longer halves (d = 6, Clarabel: 3.7e-7, 1.0e-7,
-    9.3e-8: the rest is out of the first-order corrections' reach). Any factors give a valid certificate, so this
-    only chooses better ones."""
+    factors leave about 1e-16 |G| per entry, 1.7e-6 in all at d = 11 (monomial basis, G up to
+    5e6), which the bound multiplies by N_max - 2. Each round keeps its correction only if
+    the exact excess falls, and the rounds stop once it no longer halves. At d = 11 (SDPA,
+    128 bits) the excess goes 1.65e-6, 2.1e-7, 7.8e-8, 2.5e-8, of which 2.1e-8 lies along
+    the moments, out of reach; with Clarabel at d = 6, 3.7e-7, 1.0e-7, 9.3e-8. Any factors
+    give a valid certificate, so this only chooses better ones."""
     exact, _ = _exact_dual_blocks(b, f)
     if exact is None:
         return list(gram_factors)
