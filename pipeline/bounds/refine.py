@@ -22,6 +22,8 @@ the certificate takes exactly.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sparse
 
@@ -98,9 +100,10 @@ def _excess(residual: np.ndarray) -> float:
 
 
 def factor_corrections(adjoints: list, factors: list[np.ndarray], residual: np.ndarray,
-                       moments: np.ndarray | None = None) -> list[np.ndarray]:
-    """Corrections dL_i of Gram factors (G_i = L_i L_i^T) that cancel the residual r to first
-    order: sum_i A_i^T vec(L_i dL_i^T + dL_i L_i^T) = -r, of least Frobenius norm.
+                       moments: np.ndarray | None = None) -> list[list[np.ndarray]]:
+    """Two candidate corrections [dL_1, dL_2, ...] of Gram factors (G_i = L_i L_i^T) that
+    cancel the residual r to first order, sum_i A_i^T vec(L_i dL_i^T + dL_i L_i^T) = -r, with
+    least Frobenius norm: one cut at rounding level, one cut where dL dL^T stays small.
 
     Working on the factors keeps every G_i = (L_i + dL_i)(L_i + dL_i)^T positive
     semidefinite whatever the step, so r may be the exact residual of the factors themselves:
@@ -113,12 +116,14 @@ def factor_corrections(adjoints: list, factors: list[np.ndarray], residual: np.n
     target = np.asarray(residual, dtype=float).copy()
     if moments is not None and moments[0] > 0:
         target[0] -= float(moments @ target) / moments[0]
+    residual = np.asarray(residual, dtype=float)
     orbits = len(target)
     widths = [factor.size for factor in factors]
+    offsets = np.cumsum([0] + widths)
     # K = [K_1 K_2 ...], row o of K_i = vec(B_o L_i), built in place (d = 11: 481 x 1e5).
-    whole = np.empty((orbits, sum(widths)))
-    start = 0
-    for adjoint, factor, width in zip(adjoints, factors, widths):
+    whole = np.empty((orbits, offsets[-1]))
+    symmetrics = []
+    for i, (adjoint, factor) in enumerate(zip(adjoints, factors)):
         coo = sparse.coo_matrix(adjoint)
         size = factor.shape[0]
         p, q = coo.row % size, coo.row // size  # vec is column-major: row = p + q size
@@ -126,11 +131,33 @@ def factor_corrections(adjoints: list, factors: list[np.ndarray], residual: np.n
             (np.concatenate([coo.data, coo.data]) / 2,
              (np.concatenate([coo.col * size + p, coo.col * size + q]), np.concatenate([q, p]))),
             shape=(orbits * size, size)).tocsr()
-        whole[:, start:start + width] = (symmetric @ factor).reshape(orbits, width)
-        start += width
-    # The least-norm solution of 2 K x = -target by the SVD of K itself: the normal equations
-    # K K^T would square K's condition number (about 1e10 at d = 11), and then only half the
-    # residual there could be cancelled.
-    step = np.linalg.lstsq(whole, -target / 2, rcond=None)[0]
-    offsets = np.cumsum([0] + widths)
-    return [step[offsets[i]:offsets[i + 1]].reshape(factor.shape) for i, factor in enumerate(factors)]
+        symmetrics.append(symmetric)
+        whole[:, offsets[i]:offsets[i + 1]] = (symmetric @ factor).reshape(orbits, widths[i])
+
+    def split(x):
+        return [x[offsets[i]:offsets[i + 1]].reshape(f.shape) for i, f in enumerate(factors)]
+
+    def second_order(steps):  # r_o's change from dL dL^T: sum_i <B_o dL_i, dL_i>
+        return sum((m @ step).reshape(orbits, -1) @ step.ravel() for m, step in zip(symmetrics, steps))
+
+    # Least-norm solutions of 2 K x = -target through K's own SVD (the normal equations
+    # K K^T would square its condition number, about 1e10 at d = 11), truncated at rounding
+    # level (lstsq's default cut) and where the predicted residual, first-order remainder
+    # plus dL dL^T, is least: a direction of small singular value cancels its part of r only
+    # at the price of a large dL.
+    left, sigma, right = np.linalg.svd(whole, full_matrices=False)
+    coefficients = left.T @ (-target / 2)
+
+    def truncated(cut):
+        keep = sigma > cut * sigma[0]
+        return split(right[keep].T @ (coefficients[keep] / sigma[keep]))
+
+    rounding = truncated(np.finfo(float).eps * max(whole.shape))
+    best, best_excess = None, math.inf
+    for cut in 10.0 ** -np.arange(16, 2, -0.5):
+        steps = truncated(cut)
+        predicted = residual + 2 * whole @ np.concatenate([s.ravel() for s in steps]) \
+            + second_order(steps)
+        if _excess(predicted) < best_excess:
+            best, best_excess = steps, _excess(predicted)
+    return [rounding, best]

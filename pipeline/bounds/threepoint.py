@@ -396,15 +396,15 @@ def _triple_excess(residual: dict) -> Fraction:
 
 
 def refine_gram_factors(data: ThreePointProblem, b, f, gram_factors, moments=None,
-                        rounds: int = 3) -> list:
+                        rounds: int = 4) -> list:
     """Gram factors, each a list of float parts standing for their exact sum, whose exact
     residual in the triple identity is cancelled by refine.factor_corrections: the float
     factors leave about 1e-16 |G| per entry, 1.7e-6 in all at d = 11 (monomial basis, G up to
-    5e6), which the bound multiplies by N_max - 2. Each round keeps its correction only if
-    the exact excess falls, and the rounds stop once it no longer halves. At d = 11 (SDPA,
-    128 bits) the excess goes 1.65e-6, 2.1e-7, 7.8e-8, 2.5e-8, of which 2.1e-8 lies along
-    the moments, out of reach; with Clarabel at d = 6, 3.7e-7, 1.0e-7, 9.3e-8. Any factors
-    give a valid certificate, so this only chooses better ones."""
+    5e6), which the bound multiplies by N_max - 2. Each round keeps a correction only if the
+    exact excess falls, and the rounds stop once it falls by less than a tenth. n = 3, SDPA at
+    128 bits, monomial basis: at d = 11 the excess goes 1.65e-6, 2.1e-7, 7.8e-8, 2.5e-8,
+    2.1e-8, all but 2e-12 of it along the moments, out of reach; at d = 8, 5.0e-10, 1.8e-10.
+    Any factors give a valid certificate, so this only chooses better ones."""
     exact, _ = _exact_dual_blocks(b, f)
     if exact is None:
         return list(gram_factors)
@@ -420,14 +420,17 @@ def refine_gram_factors(data: ThreePointProblem, b, f, gram_factors, moments=Non
         vector = np.zeros(len(data.orbits))
         for index, x in residual.items():
             vector[index] = float(x)
-        steps = factor_corrections(adjoints, [sum(p) for p in parts], vector, moments)
-        trial = [p + [step] for p, step in zip(parts, steps)]
-        trial_residual = _with_gram_sums(data, fixed, trial)
-        trial_excess = _triple_excess(trial_residual)
-        if trial_excess >= excess:
+        # The correction cut at rounding level first (at d = 11 it keeps cancelling over
+        # rounds), the one cut against dL dL^T if that fails (at d = 8 it does at once).
+        for steps in factor_corrections(adjoints, [sum(p) for p in parts], vector, moments):
+            trial = [p + [step] for p, step in zip(parts, steps)]
+            trial_residual = _with_gram_sums(data, fixed, trial)
+            if _triple_excess(trial_residual) < excess:
+                break
+        else:
             break
-        parts, residual, excess, before = trial, trial_residual, trial_excess, excess
-        if 2 * excess > before:  # the rest is out of reach
+        parts, residual, excess, before = trial, trial_residual, _triple_excess(trial_residual), excess
+        if excess > 0.9 * before:  # the rest is out of reach
             break
     return parts
 
