@@ -159,3 +159,29 @@ def test_absorbing_a_residual_keeps_positivity_and_leaves_the_moment_direction()
     # All but <w, r> (which no correction of this kind can change) is gone.
     assert np.abs(residual[1:]).max() < 1e-13
     assert left == pytest.approx(max(0.0, residual[0] + np.abs(residual[1:]).sum()), abs=1e-15)
+
+
+def test_the_truncated_factor_correction_survives_a_nearly_unused_column():
+    # A factor with a column 1e9 times smaller than the other: residual directions reached
+    # only through it need a huge least-norm step, whose dL dL^T swamps what it cancels.
+    # The candidate cut against dL dL^T must still lower the exact residual.
+    rng = np.random.default_rng(11)
+    orbits, n = 8, 5
+    adjoint = rng.standard_normal((n * n, orbits))
+    factor = np.column_stack([rng.standard_normal(n) * 1e3, rng.standard_normal(n) * 1e-6])
+    constant = (-adjoint.T @ (factor @ factor.T).reshape(-1, order="F")
+                + 1e-3 * rng.standard_normal(orbits))
+
+    def exact_l1(parts):
+        rows = [[sum(Fraction(float(p[i, k])) for p in parts) for k in range(2)] for i in range(n)]
+        return sum(abs(Fraction(float(constant[o])) + sum(
+            Fraction(float(adjoint[i + n * j, o])) * (rows[i][0] * rows[j][0] + rows[i][1] * rows[j][1])
+            for i in range(n) for j in range(n))) for o in range(orbits))
+
+    before = exact_l1([factor])
+    residual = np.array([float(Fraction(float(constant[o])) + sum(
+        Fraction(float(adjoint[i + n * j, o])) * Fraction(float(factor[i] @ factor[j]))
+        for i in range(n) for j in range(n))) for o in range(orbits)])
+    (rounding,), (guarded,) = factor_corrections([adjoint], [factor], residual)
+    assert exact_l1([factor, rounding]) > 1e3 * before  # the untruncated step blows up
+    assert exact_l1([factor, guarded]) < 0.9 * before
