@@ -16,7 +16,7 @@ the Gram matrix does not use are left alone, so the correction cannot break posi
 A residual evaluated in double precision cannot resolve less than about 1e-16 of the Gram
 entries (5e6 at d = 11 in the monomial basis). factor_corrections therefore works on Gram
 factors, G = L L^T, against the residual computed exactly: its correction dL keeps G
-positive semidefinite whatever its size, and L + dL is kept as two float parts whose sum
+positive semidefinite whatever its size, and L + dL + ... is kept as float parts whose sum
 the certificate takes exactly.
 """
 
@@ -158,6 +158,7 @@ def factor_corrections(adjoints: list, factors: list[np.ndarray], residual: np.n
         steps = truncated(cut)
         predicted = residual + 2 * whole @ np.concatenate([s.ravel() for s in steps]) \
             + second_order(steps)
-        if _excess(predicted) < best_excess:
-            best, best_excess = steps, _excess(predicted)
+        excess = _excess(predicted)
+        if excess < best_excess:
+            best, best_excess = steps, excess
     return [rounding, best]

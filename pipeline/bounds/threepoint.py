@@ -425,11 +425,12 @@ def refine_gram_factors(data: ThreePointProblem, b, f, gram_factors, moments=Non
         for steps in factor_corrections(adjoints, [sum(p) for p in parts], vector, moments):
             trial = [p + [step] for p, step in zip(parts, steps)]
             trial_residual = _with_gram_sums(data, fixed, trial)
-            if _triple_excess(trial_residual) < excess:
+            trial_excess = _triple_excess(trial_residual)
+            if trial_excess < excess:
                 break
         else:
             break
-        parts, residual, excess, before = trial, trial_residual, _triple_excess(trial_residual), excess
+        parts, residual, excess, before = trial, trial_residual, trial_excess, excess
         if excess > 0.9 * before:  # the rest is out of reach
             break
     return parts
