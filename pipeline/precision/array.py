@@ -36,25 +36,62 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.precision import rounding
 from pipeline.precision.formats import NumberFormat
-from pipeline.precision.fused import fused_flat, fused_operation
-from pipeline.precision.rounding import draw_key, round_inplace
+from pipeline.precision.fused import fused_operation
+from pipeline.precision.rounding import draw_key
+
+_ZERO_KEY = np.uint64(0)
+_FLOAT64 = np.dtype(np.float64)
+_COMPLEX128 = np.dtype(np.complex128)
+_FAST_UFUNCS = frozenset((np.add, np.subtract, np.multiply, np.true_divide))
 
 
-def _round_inplace(values: np.ndarray, fmt: NumberFormat, rng) -> None:
-    """Round a float64/complex128 ndarray (any layout) in place."""
-    if fmt.is_float64 or values.size == 0:
-        return
-    key = draw_key(rng) if fmt.stochastic else None
-    if values.flags.c_contiguous:
-        round_inplace(values.reshape(-1).view(np.float64), fmt, key)
+class Emulation:
+    """What an emulated array carries besides its values: its format and its stream (the
+    generator of stochastic rounding, None under round to nearest), with the integers the
+    compiled kernels take. Arrays derived from one another share one instance."""
+
+    __slots__ = ("format", "rng", "significand_bits", "emin_field", "stochastic", "exact")
+
+    def __init__(self, fmt: NumberFormat, rng):
+        self.format, self.rng = fmt, rng
+        self.significand_bits, self.emin_field = fmt.significand_bits, fmt.emin + 1023
+        self.stochastic = fmt.stochastic
+        self.exact = fmt.is_float64  # rounding a float64 value to e11m52 changes nothing
+
+    def key(self):
+        """The next stochastic key as a uint64 (round to nearest: 0, drawing nothing)."""
+        return np.uint64(draw_key(self.rng)) if self.stochastic else _ZERO_KEY
+
+
+def _round_inplace(values: np.ndarray, emulation: Emulation):
+    """Round a float64/complex128 ndarray (any layout) in place; element i in C order draws
+    SplitMix64(key, i). A key is drawn only when there is something to round. Returns the
+    plain 1-D float64 view that was rounded when ``values`` is C-contiguous float64."""
+    if emulation.exact or values.size == 0:
+        return None
+    kernels = rounding._NUMBA if rounding._NUMBA is not None else rounding.numba_kernels()
+    contiguous = values if values.flags.c_contiguous else np.ascontiguousarray(values)
+    flat = contiguous.ravel()
+    if flat.dtype is not _FLOAT64:
+        flat = flat.view(np.float64)
+    if kernels:
+        if emulation.stochastic:
+            kernels.round_stochastic_inplace(flat, emulation.significand_bits,
+                                             emulation.emin_field, emulation.key())
+        else:
+            kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
     else:
-        contiguous = np.ascontiguousarray(values)
-        round_inplace(contiguous.reshape(-1).view(np.float64), fmt, key)
+        rounding.round_inplace(flat, emulation.format,
+                               draw_key(emulation.rng) if emulation.stochastic else None)
+    if contiguous is not values:
         values[...] = contiguous
+        return None
+    return flat if type(values) is np.ndarray and values.dtype is _FLOAT64 else None
 
 
-# Below this many elements the fused loop's setup costs more than the pass it saves.
+# Below this many elements the fused strided loop's setup costs more than the pass it saves.
 FUSE_FROM_SIZE = 65536
 
 
@@ -90,26 +127,35 @@ def _collect(values, found: list) -> None:
             _collect(value, found)
 
 
-def _promote(a: LowPrecisionArray, b: LowPrecisionArray) -> LowPrecisionArray:
-    """The operand whose format holds the other's (see the module doc), else TypeError."""
-    if (a.format.exponent_bits, a.format.significand_bits) == (
-            b.format.exponent_bits, b.format.significand_bits) or a.format.contains(b.format):
+def _promote(a: Emulation, b: Emulation) -> Emulation:
+    """The emulation whose format holds the other's (see the module doc), else TypeError."""
+    if a is b:
         return a
-    if b.format.contains(a.format):
+    fa, fb = a.format, b.format
+    if (fa.exponent_bits, fa.significand_bits) == (fb.exponent_bits, fb.significand_bits) \
+            or fa.contains(fb):
+        return a
+    if fb.contains(fa):
         return b
     raise TypeError(
-        f"Cannot combine {a.format} and {b.format} arrays: neither format contains the other; "
+        f"Cannot combine {fa} and {fb} arrays: neither format contains the other; "
         "convert one explicitly with NumberFormat.array(...)."
     )
 
 
-def result_format(operands) -> tuple[NumberFormat, np.random.Generator | None]:
-    """The format (and stream) of a result from its emulated operands; see the module doc."""
+def result_emulation(operands) -> Emulation:
+    """The format and stream of a result from its emulated operands; see the module doc."""
     emulated: list[LowPrecisionArray] = []
     _collect(operands, emulated)
-    chosen = emulated[0]
+    chosen = emulated[0]._emulation
     for other in emulated[1:]:
-        chosen = _promote(chosen, other)
+        chosen = _promote(chosen, other._emulation)
+    return chosen
+
+
+def result_format(operands) -> tuple[NumberFormat, np.random.Generator | None]:
+    """The format (and stream) of a result from its emulated operands; see the module doc."""
+    chosen = result_emulation(operands)
     return chosen.format, chosen.rng
 
 
@@ -118,15 +164,132 @@ VALUE_MOVING = {np.roll, np.concatenate, np.stack, np.flip, np.transpose, np.mov
                 np.swapaxes, np.reshape, np.copy, np.take, np.repeat, np.tile, np.hstack,
                 np.vstack, np.ravel, np.squeeze, np.expand_dims, np.diagonal}
 
+_ndarray_getitem = np.ndarray.__getitem__
+_ndarray_setitem = np.ndarray.__setitem__
+_ndarray_view = np.ndarray.view
+
+
+def _fast_binary(ufunc, left, right):
+    """``ufunc(left, right)`` for + - * / in one compiled call that computes and rounds, or
+    None when this lean path does not apply (the general path then gives the same bits).
+
+    It applies to the common case: an emulated operand and another of the same widths, a
+    float64 ndarray or a Python float or int, every array C-contiguous and of one shape (or
+    of one element), and a format narrower than float64. Element k of the result (C order)
+    draws SplitMix64(key, k), as the general path does.
+    """
+    left_type, right_type = type(left), type(right)
+    if left_type is LowPrecisionArray:
+        emulation = left._emulation
+        if right_type is LowPrecisionArray:
+            other = right._emulation
+            if other is not emulation and (other.significand_bits != emulation.significand_bits
+                                           or other.emin_field != emulation.emin_field):
+                return None  # promotion: the general path
+    elif right_type is LowPrecisionArray:
+        emulation = right._emulation
+    else:
+        return None
+    if emulation.exact:
+        return None
+    a, left_scalar = _flat_operand(left, left_type)
+    if a is None:
+        return None
+    b, right_scalar = _flat_operand(right, right_type)
+    if b is None:
+        return None
+    if left_scalar:
+        if right_scalar:
+            return None
+        shape = right.shape
+    elif right_scalar or left.shape == right.shape:
+        shape = left.shape
+    else:
+        return None
+    kernels = rounding._NUMBA
+    if not kernels:
+        return None
+    out = np.empty(shape)
+    flat = out.ravel()
+    if flat.size == 0:
+        return None
+    kernels.FLAT[ufunc, emulation.stochastic, left_scalar, right_scalar](
+        a, b, flat, emulation.significand_bits, emulation.emin_field, emulation.key())
+    result = _ndarray_view(out, LowPrecisionArray)
+    result._emulation = emulation
+    result._flat = flat
+    return result
+
+
+def _flat_operand(x, kind):
+    """(1-D float64 C-contiguous plain view or float, is_scalar), or (None, False)."""
+    if kind is LowPrecisionArray:
+        flat = x._flat
+        if flat is None:
+            if x.dtype is not _FLOAT64 or not x.flags.c_contiguous:
+                return None, False
+            flat = _ndarray_view(x, np.ndarray).ravel()
+        if flat.size == 1:
+            return float(flat[0]), True
+        return flat, False
+    if kind is float:
+        return x, True
+    if kind is int:
+        return float(x), True
+    if kind is np.ndarray and x.dtype is _FLOAT64 and x.flags.c_contiguous:
+        if x.size == 1:
+            return float(x.reshape(-1)[0]), True
+        return x.ravel(), False
+    if kind is np.float64:
+        return float(x), True
+    return None, False
+
+
+def _plain_operands(inputs):
+    """(emulation of the result, the inputs with emulated arrays as plain views)."""
+    if len(inputs) == 2:  # the common case, unrolled
+        a, b = inputs
+        if type(a) is LowPrecisionArray:
+            if type(b) is LowPrecisionArray:
+                return (_promote(a._emulation, b._emulation),
+                        [_ndarray_view(a, np.ndarray), _ndarray_view(b, np.ndarray)])
+            if not isinstance(b, (list, tuple, LowPrecisionArray)):
+                return a._emulation, [_ndarray_view(a, np.ndarray), b]
+        elif type(b) is LowPrecisionArray and not isinstance(a, (list, tuple, LowPrecisionArray)):
+            return b._emulation, [a, _ndarray_view(b, np.ndarray)]
+    emulation = None
+    arguments = []
+    for x in inputs:
+        if type(x) is LowPrecisionArray:
+            emulation = x._emulation if emulation is None else _promote(emulation, x._emulation)
+            arguments.append(_ndarray_view(x, np.ndarray))
+        else:
+            arguments.append(x)
+    if emulation is None:  # emulated arrays inside lists, or a subclass of this one
+        emulation = result_emulation(inputs)
+    return emulation, arguments
+
 
 class LowPrecisionArray(np.ndarray):
-    """float64 storage, arithmetic rounded to ``format`` (a `NumberFormat`); see module doc."""
+    """float64 storage, arithmetic rounded to ``format`` (a `NumberFormat`); see module doc.
 
-    format: NumberFormat
-    rng: np.random.Generator | None
+    Besides the values each array holds its `Emulation` (format and stream) and, when it is
+    C-contiguous float64 and made here, ``_flat``: a plain 1-D view of its data, kept so that
+    the lean path (`_fast_binary`) need not make one per operation.
+    """
+
+    __slots__ = ("_emulation", "_flat")
 
     def __new__(cls, values, fmt, rng=None):
         return cls.from_values(values, fmt, rng)
+
+    @property
+    def format(self) -> NumberFormat:
+        return self._emulation.format
+
+    @property
+    def rng(self) -> np.random.Generator | None:
+        return self._emulation.rng
 
     @classmethod
     def from_values(cls, values, fmt, rng=None) -> LowPrecisionArray:
@@ -137,59 +300,82 @@ class LowPrecisionArray(np.ndarray):
         source = np.asarray(values)
         dtype = np.complex128 if np.iscomplexobj(source) else np.float64
         data = np.array(source, dtype=dtype, order="C", copy=True)
-        _round_inplace(data, fmt, rng)
-        return cls._wrap(data, fmt, rng)
+        emulation = Emulation(fmt, rng)
+        _round_inplace(data, emulation)
+        return _from_emulation(data, emulation)
 
     @classmethod
     def _wrap(cls, data: np.ndarray, fmt: NumberFormat, rng) -> LowPrecisionArray:
-        array = data.view(cls)
-        array.format = fmt
-        array.rng = rng
-        return array
+        """``data`` (numbers of ``fmt`` already) as an array of ``fmt`` with stream ``rng``."""
+        return _from_emulation(data, Emulation(fmt, rng))
 
     def __array_finalize__(self, obj):
-        self.format = getattr(obj, "format", None)
-        self.rng = getattr(obj, "rng", None)
+        self._emulation = obj._emulation if type(obj) is LowPrecisionArray else None
+        self._flat = None
 
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        if method == "__call__" and out is None and not kwargs:
-            return self._call_ufunc(ufunc, inputs)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__":
+            if not kwargs:
+                if len(inputs) == 2 and ufunc in _FAST_UFUNCS:
+                    result = _fast_binary(ufunc, inputs[0], inputs[1])
+                    if result is not None:
+                        return result
+                return self._call_ufunc(ufunc, inputs)
+            out = kwargs.get("out")
+            if len(kwargs) == 1 and out is not None and len(out) == 1:
+                result = self._call_into(ufunc, inputs, out[0])
+                if result is not None:
+                    return result
+        out = kwargs.pop("out", None)
         return self._general_ufunc(ufunc, method, inputs, out, kwargs)
 
     def _call_ufunc(self, ufunc, inputs):
-        """The hot path: ``ufunc(*inputs)`` with no ``out``, rounded once."""
-        arguments = []
-        chosen = None
-        for x in inputs:
-            if type(x) is LowPrecisionArray:
-                if chosen is None or (x.format != chosen.format
-                                      and not chosen.format.contains(x.format)):
-                    chosen = x if chosen is None else _promote(chosen, x)
-                arguments.append(x.view(np.ndarray))
-            else:
-                arguments.append(x)
-        fmt, rng = chosen.format, chosen.rng
-        if len(arguments) == 2:
-            result = fused_flat(ufunc, arguments[0], arguments[1], fmt, rng)
+        """``ufunc(*inputs)`` with no ``out``: computed in float64, rounded once."""
+        emulation, arguments = _plain_operands(inputs)
+        if len(arguments) == 2 and max(getattr(arguments[0], "size", 1),
+                                       getattr(arguments[1], "size", 1)) >= FUSE_FROM_SIZE:
+            result = fused_operation(ufunc, arguments[0], arguments[1], emulation.format,
+                                     emulation.rng)
             if result is not None:
-                return self._wrap(result, fmt, rng)
-        if len(arguments) == 2 and max(getattr(x, "size", 1) for x in arguments) >= FUSE_FROM_SIZE:
-            result = fused_operation(ufunc, arguments[0], arguments[1], fmt, rng)
-            if result is not None:
-                return self._wrap(result, fmt, rng)
+                return _from_emulation(result, emulation)
         result = ufunc(*arguments)
-        if type(result) is tuple:
-            return tuple(self._rounded(r, fmt, rng) for r in result)
-        if type(result) is np.ndarray and result.dtype.kind in "fc":
-            if result.dtype.itemsize not in (8, 16):
+        if type(result) is np.ndarray:
+            dtype = result.dtype
+            if dtype is _FLOAT64 or dtype is _COMPLEX128:
+                return _from_emulation(result, emulation, _round_inplace(result, emulation))
+            if dtype.kind in "fc":
                 result = result.astype(np.result_type(result, np.float64))
-            _round_inplace(result, fmt, rng)
-            return self._wrap(result, fmt, rng)
-        return self._rounded(result, fmt, rng)
+                _round_inplace(result, emulation)
+                return _from_emulation(result, emulation)
+            return result
+        if type(result) is tuple:
+            return tuple(_rounded(r, emulation) for r in result)
+        return _rounded(result, emulation)
+
+    def _call_into(self, ufunc, inputs, target):
+        """``ufunc(*inputs, out=target)`` for one emulated float64 target (``a += b``): the
+        result computed and rounded as without ``out`` (but in ``target``'s format, as an
+        assignment would), then copied in. None when the general path must do it."""
+        if type(target) is not LowPrecisionArray or target.dtype is not _FLOAT64 \
+                or target._emulation.exact:
+            return None
+        emulation = target._emulation
+        arguments = [_ndarray_view(x, np.ndarray) if isinstance(x, LowPrecisionArray) else x
+                     for x in inputs]
+        if max(getattr(x, "size", 1) for x in arguments) >= FUSE_FROM_SIZE:
+            return None
+        result = ufunc(*arguments)
+        if type(result) is not np.ndarray or result.dtype is not _FLOAT64 \
+                or result.shape != target.shape:
+            return None
+        _round_inplace(result, emulation)
+        _ndarray_setitem(_ndarray_view(target, np.ndarray), Ellipsis, result)
+        return target
 
     def _general_ufunc(self, ufunc, method, inputs, out, kwargs):
         targets = [o for o in (out or ()) if isinstance(o, LowPrecisionArray)]
-        fmt, rng = result_format(targets or inputs)
+        emulation = result_emulation(targets or inputs)
+        fmt, rng = emulation.format, emulation.rng
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o) for o in out)
         if (method == "__call__" and len(inputs) == 2 and set(kwargs) <= {"out"}
@@ -198,82 +384,70 @@ class LowPrecisionArray(np.ndarray):
             plain_out = kwargs["out"][0] if out is not None else None
             result = fused_operation(ufunc, *_unwrap(inputs), fmt, rng, out=plain_out)
             if result is not None:
-                return out[0] if plain_out is not None else self._wrap(result, fmt, rng)
+                return out[0] if plain_out is not None else _from_emulation(result, emulation)
         result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
         if method == "at":
             # ufunc.at updates its first operand in place and returns None.
             operand = inputs[0]
             if isinstance(operand, LowPrecisionArray):
-                fmt, rng = operand.format, operand.rng
-            _round_inplace(_unwrap(operand), fmt, rng)
+                emulation = operand._emulation
+            _round_inplace(_unwrap(operand), emulation)
             return None
         if out is not None:
             for target in kwargs["out"]:
                 if target is not None and np.issubdtype(target.dtype, np.inexact):
-                    _round_inplace(target, fmt, rng)
+                    _round_inplace(target, emulation)
             if len(out) == 1:
                 return out[0]
             return out
         if isinstance(result, tuple):
-            return tuple(self._rounded(r, fmt, rng) for r in result)
-        return self._rounded(result, fmt, rng)
+            return tuple(_rounded(r, emulation) for r in result)
+        return _rounded(result, emulation)
 
     def __array_function__(self, func, types, args, kwargs):
         if func in VALUE_MOVING:
             moved = args[0]
+            emulation = self._emulation
             if type(moved) in (tuple, list) and moved and all(
                     type(x) is LowPrecisionArray and x.format == self.format for x in moved):
                 plain = type(moved)(x.view(np.ndarray) for x in moved)
-            elif type(moved) is LowPrecisionArray and moved.format == self.format:
+            elif type(moved) is LowPrecisionArray and (moved._emulation is emulation
+                                                       or moved.format == self.format):
                 plain = moved.view(np.ndarray)
             else:
                 plain = None
             if plain is not None:
                 # Only moves numbers already in the format: no rounding pass needed.
                 result = func(plain, *args[1:], **kwargs)
-                return self._wrap(result, self.format, self.rng) if type(result) is np.ndarray else result
-        fmt, rng = result_format(list(args) + list(kwargs.values()))
+                return (_from_emulation(result, emulation) if type(result) is np.ndarray
+                        else result)
+        emulation = result_emulation(list(args) + list(kwargs.values()))
         result = func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
-        if func in VALUE_MOVING and _all_within(args[0], fmt):
+        if func in VALUE_MOVING and _all_within(args[0], emulation.format):
             # Moves numbers of formats that ``fmt`` contains: no rounding pass needed.
-            return self._wrap(result, fmt, rng) if isinstance(result, np.ndarray) else result
+            return (_from_emulation(result, emulation) if isinstance(result, np.ndarray)
+                    else result)
         if isinstance(result, tuple):
-            rounded = [self._rounded(r, fmt, rng, fresh=False) for r in result]
+            rounded = [_rounded(r, emulation, fresh=False) for r in result]
             return type(result)(*rounded) if hasattr(result, "_fields") else tuple(rounded)
         if isinstance(result, list):
-            return [self._rounded(r, fmt, rng, fresh=False) for r in result]
-        return self._rounded(result, fmt, rng, fresh=False)
-
-    @classmethod
-    def _rounded(cls, result, fmt, rng, fresh=True):
-        """Round a float result into an emulated array; pass other results through.
-
-        A ``fresh`` result (a new ufunc output) is rounded in place; otherwise it may be a
-        view of an operand and is copied first.
-        """
-        if not _is_inexact(result):
-            return result
-        wide = np.result_type(result, np.float64)
-        if fresh and isinstance(result, np.ndarray) and result.dtype == wide:
-            data = result
-        else:
-            data = np.array(result, dtype=wide, copy=True)
-        _round_inplace(data, fmt, rng)
-        return cls._wrap(data, fmt, rng)
+            return [_rounded(r, emulation, fresh=False) for r in result]
+        return _rounded(result, emulation, fresh=False)
 
     def __setitem__(self, index, value):
-        if isinstance(value, LowPrecisionArray) and self.format.contains(value.format):
-            super().__setitem__(index, value.view(np.ndarray))
+        if type(value) is LowPrecisionArray and (value._emulation is self._emulation
+                                                 or self.format.contains(value.format)):
+            _ndarray_setitem(self, index, _ndarray_view(value, np.ndarray))
             return
         data = np.array(value, dtype=self.dtype, copy=True)
-        _round_inplace(data, self.format, self.rng)
-        super().__setitem__(index, data)
+        _round_inplace(data, self._emulation)
+        _ndarray_setitem(self, index, data)
 
     def __getitem__(self, index):
-        item = super().__getitem__(index)
-        if isinstance(item, np.ndarray):
+        item = _ndarray_getitem(self, index)
+        if type(item) is LowPrecisionArray or isinstance(item, np.ndarray):
             return item
-        return self._wrap(np.array(item), self.format, self.rng)
+        return _from_emulation(np.array(item), self._emulation)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -288,6 +462,35 @@ class LowPrecisionArray(np.ndarray):
     def __reduce__(self):
         # Pickle (for MPI) as a plain array plus format; the generator travels with it.
         return (_rebuild, (np.asarray(self), self.format, self.rng))
+
+
+def _from_emulation(data: np.ndarray, emulation: Emulation, flat=None) -> LowPrecisionArray:
+    """The plain array ``data`` (numbers of the format already) as an emulated array;
+    ``flat``, when known, its plain 1-D view."""
+    array = _ndarray_view(data, LowPrecisionArray)
+    array._emulation = emulation
+    if flat is not None:
+        array._flat = flat
+    elif data.dtype is _FLOAT64 and type(data) is np.ndarray and data.flags.c_contiguous:
+        array._flat = data.ravel()
+    return array
+
+
+def _rounded(result, emulation: Emulation, fresh=True):
+    """Round a float result into an emulated array; pass other results through.
+
+    A ``fresh`` result (a new ufunc output) is rounded in place; otherwise it may be a view
+    of an operand and is copied first.
+    """
+    if not _is_inexact(result):
+        return result
+    wide = np.result_type(result, np.float64)
+    if fresh and isinstance(result, np.ndarray) and result.dtype == wide:
+        data = result
+    else:
+        data = np.array(result, dtype=wide, copy=True)
+    _round_inplace(data, emulation)
+    return _from_emulation(data, emulation)
 
 
 def _rebuild(values, fmt, rng):

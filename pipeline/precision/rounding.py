@@ -27,14 +27,14 @@ and element i (C order) uses SplitMix64(key + (i + 1) * 0x9E3779B97F4A7C15) (Ste
 Flood 2014, "Fast splittable pseudorandom number generators", OOPSLA, doi:10.1145/2660193.2660195),
 a counter-based hash computed inside the kernel, so no random array is stored.
 
-Two kernels with identical results: a compiled one (numba, when importable and not disabled
-by LOWPREC_NO_NUMBA=1) and a pure NumPy one.
+Two implementations with identical results: the compiled kernels of
+`pipeline.precision.kernels` (numba, when importable and not disabled by LOWPREC_NO_NUMBA=1)
+and the pure NumPy one here, which is also the reference the tests hold the kernels to.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import os
 
 import numpy as np
@@ -135,149 +135,20 @@ def _round_bits_numpy(bits: np.ndarray, fmt: NumberFormat, key) -> np.ndarray:
     return result
 
 
-def _make_numba_kernels():
-    import numba
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def splitmix64(key, i):
-        z = key + np.uint64(i + 1) * GOLDEN_GAMMA
-        z = (z ^ (z >> np.uint64(30))) * MIX1
-        z = (z ^ (z >> np.uint64(27))) * MIX2
-        return z ^ (z >> np.uint64(31))
-
-    @numba.njit(cache=True, nogil=True)
-    def rare_case(b, significand_bits, emin_field, stochastic, u):
-        """Bit pattern for NaN/inf (unchanged) or a result in the subnormal range.
-
-        The result is the multiple q of 2**(emin - M) nearest to (or stochastically next to)
-        |x|; its float64 pattern is built from q directly (q < 2**(M + 1), so exact).
-        """
-        one = np.uint64(1)
-        magnitude = b & ABS
-        field = magnitude >> np.uint64(52)
-        if field == np.uint64(2047):
-            return b
-        significand = magnitude & FRACTION
-        exponent_field = np.int64(1)
-        if field > 0:
-            significand |= IMPLICIT
-            exponent_field = np.int64(field)
-        shift = np.int64(52 - significand_bits) + (np.int64(emin_field) - exponent_field)
-        quotient = np.uint64(0)
-        if shift < 64:
-            k = np.uint64(shift)
-            quotient = significand >> k
-            dropped = significand & ((one << k) - one)
-            if stochastic:
-                if (u >> (np.uint64(64) - k)) < dropped:
-                    quotient += one
-            else:
-                half = one << (k - one)
-                if dropped > half or (dropped == half and quotient & one):
-                    quotient += one
-        elif stochastic and shift < 128:
-            if u < (significand >> np.uint64(shift - 64)):
-                quotient += one
-        sign = b & SIGN
-        if quotient == 0:
-            return sign
-        if emin_field == 1:
-            # Target shares float64's emin: its subnormals are float64 subnormals.
-            return sign | (quotient << np.uint64(52 - significand_bits))
-        leading = np.int64(math.frexp(np.float64(quotient))[1] - 1)
-        exponent = np.int64(emin_field) - significand_bits + leading
-        fraction = (quotient << np.uint64(52 - leading)) & FRACTION
-        return sign | (np.uint64(exponent) << np.uint64(52)) | fraction
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def constants(significand_bits, emin_field):
-        """(k, 63 - k, dropped-bit mask, half a unit less one, lsb mask, smallest normal
-        pattern) for dropping k = 52 - M bits."""
-        one = np.uint64(1)
-        zero = np.uint64(0)
-        dropped_bits = 52 - significand_bits
-        shift = np.uint64(dropped_bits)
-        top_shift = np.uint64(63 - dropped_bits)
-        mask = (one << shift) - one
-        half_below = ((one << shift) >> one) - one if dropped_bits > 0 else zero
-        lsb = one if dropped_bits > 0 else zero
-        lowest = np.uint64(emin_field) << np.uint64(52)
-        return shift, top_shift, mask, half_below, lsb, lowest
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def normal_path(b, i, stochastic, key, shift, top_shift, mask, half_below, lsb, lowest,
-                    largest_bits):
-        """Rounded pattern of b, and whether the result is normal (else b comes back).
-
-        Written with selects, not branches, so that loops over it vectorise: add just under
-        half a unit plus the kept lsb (ties to even), or a uniform k-bit integer, then clear
-        the k dropped bits.
-        """
-        one = np.uint64(1)
-        magnitude = b & ABS
-        if stochastic:
-            increment = (splitmix64(key, i) >> top_shift) >> one
-        else:
-            increment = half_below + ((magnitude >> shift) & lsb)
-        r = (magnitude + increment) & ~mask
-        r = INF if r > largest_bits else r
-        # Zero is common (flat fields, exact cancellation) and the path above keeps it.
-        normal = ((magnitude >= lowest) | (magnitude == 0)) & (magnitude < INF)
-        return ((r | (b & SIGN)) if normal else b), normal
-
-    @numba.njit(cache=True, nogil=True)
-    def finish_rare(target, significand_bits, emin_field, stochastic, key):
-        """Second pass over NaN, inf and subnormal results, which the first left unchanged.
-        Normal-path results are never rare except infinity, which stays unchanged here."""
-        lowest = np.uint64(emin_field) << np.uint64(52)
-        for i in range(target.size):
-            b = target[i]
-            magnitude = b & ABS
-            if (magnitude < lowest and magnitude != 0) or magnitude >= INF:
-                u = splitmix64(key, i) if stochastic else np.uint64(0)
-                target[i] = rare_case(b, significand_bits, emin_field, stochastic, u)
-
-    def make(stochastic, in_place):
-        @numba.njit(cache=True, nogil=True)
-        def round_bits(source, target, significand_bits, emin_field, largest_bits, key):
-            shift, top_shift, mask, half_below, lsb, lowest = constants(
-                significand_bits, emin_field)
-            rare = 0
-            # In place, one array is read and written: LLVM's alias check between two
-            # arrays would otherwise see the overlap and fall back to a scalar loop.
-            data = source if in_place else target
-            for i in range(source.size):
-                value, normal = normal_path(
-                    source[i], i, stochastic, key, shift, top_shift, mask, half_below, lsb,
-                    lowest, largest_bits,
-                )
-                data[i] = value
-                rare += not normal
-            if rare:
-                finish_rare(data, significand_bits, emin_field, stochastic, key)
-
-        return round_bits
-
-    kernels = {(sr, in_place): make(sr, in_place) for sr in (False, True) for in_place in (False, True)}
-    parts = {"normal_path": normal_path, "rare_case": rare_case, "splitmix64": splitmix64,
-             "constants": constants, "finish_rare": finish_rare}
-    return kernels, parts
-
-
-def numba_kernels(parts: bool = False):
-    """The compiled rounding kernels (or, with ``parts``, their building blocks), or False
-    when numba is unavailable or disabled by LOWPREC_NO_NUMBA=1."""
+def numba_kernels():
+    """The compiled kernels (`pipeline.precision.kernels`), or False when numba is
+    unavailable or disabled by LOWPREC_NO_NUMBA=1."""
     global _NUMBA
     if _NUMBA is None:
         _NUMBA = False
         if os.environ.get("LOWPREC_NO_NUMBA", "") not in ("1", "true", "yes"):
             try:
-                _NUMBA = _make_numba_kernels()
+                from pipeline.precision import kernels
             except ImportError:
                 pass
-    if not _NUMBA:
-        return False
-    return _NUMBA[1] if parts else _NUMBA[0]
+            else:
+                _NUMBA = kernels
+    return _NUMBA
 
 
 _NUMBA = None
@@ -290,37 +161,32 @@ def round_into(source: np.ndarray, target: np.ndarray, fmt: NumberFormat, key,
 
     ``key`` is None for round to nearest, else the 64-bit key of the stochastic stream.
     """
-    source_bits = source.reshape(-1).view(np.uint64)
-    target_bits = target.reshape(-1).view(np.uint64)
     kernels = numba_kernels() if use_numba in (None, True) else False
     if use_numba and not kernels:
         raise RuntimeError("numba was asked for but is not available.")
+    source_flat, target_flat = source.reshape(-1), target.reshape(-1)
     if kernels:
-        _, emin_field, largest_bits, _ = kernel_constants(fmt)
-        in_place = source_bits.ctypes.data == target_bits.ctypes.data
-        kernels[key is not None, in_place](
-            source_bits, target_bits, fmt.significand_bits, emin_field,
-            np.uint64(largest_bits), np.uint64(0 if key is None else key)
-        )
+        emin_field = fmt.emin + 1023
+        in_place = source_flat.ctypes.data == target_flat.ctypes.data
+        if key is None:
+            if in_place:
+                kernels.round_nearest_inplace(target_flat, fmt.significand_bits, emin_field)
+            else:
+                kernels.round_nearest_into(source_flat, target_flat, fmt.significand_bits,
+                                           emin_field)
+        elif in_place:
+            kernels.round_stochastic_inplace(target_flat, fmt.significand_bits, emin_field,
+                                             np.uint64(key))
+        else:
+            kernels.round_stochastic_into(source_flat, target_flat, fmt.significand_bits,
+                                          emin_field, np.uint64(key))
     else:
-        target_bits[...] = _round_bits_numpy(source_bits, fmt, key)
-
-
-@functools.lru_cache(maxsize=256)
-def _kernel_arguments(fmt: NumberFormat) -> tuple:
-    _, emin_field, largest_bits, _ = kernel_constants(fmt)
-    return fmt.significand_bits, emin_field, np.uint64(largest_bits)
+        target_flat.view(np.uint64)[...] = _round_bits_numpy(source_flat.view(np.uint64), fmt, key)
 
 
 def round_inplace(values: np.ndarray, fmt: NumberFormat, key) -> None:
-    """Round a C-contiguous float64 array in place (the emulated array's hot path)."""
-    bits = values.reshape(-1).view(np.uint64)
-    kernels = _NUMBA if _NUMBA is not None else numba_kernels()
-    if kernels:
-        kernels = kernels[0] if isinstance(kernels, tuple) else kernels
-        kernels[key is not None, True](bits, bits, *_kernel_arguments(fmt), np.uint64(key or 0))
-    else:
-        bits[...] = _round_bits_numpy(bits, fmt, key)
+    """Round a C-contiguous float64 array in place."""
+    round_into(values, values, fmt, key)
 
 
 def draw_key(rng: np.random.Generator) -> int:

@@ -168,12 +168,11 @@ def model_like_computation(fmt):
 
 @pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e8m3-sr"])
 def test_compiled_and_fused_paths_equal_the_pure_numpy_path(monkeypatch, name):
-    from pipeline.precision import fused, rounding
+    from pipeline.precision import rounding
 
     fmt = NumberFormat.parse(name)
     compiled = model_like_computation(fmt)
     monkeypatch.setattr(rounding, "_NUMBA", False)
-    monkeypatch.setattr(fused, "_FUSED", False)
     numpy_only = model_like_computation(fmt)
     assert np.array_equal(bits(compiled), bits(numpy_only))
     assert np.array_equal(bits(numpy_only), bits(round(numpy_only, name.removesuffix("-sr"))))
@@ -189,7 +188,7 @@ def special_operands():
 @pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e3m2-sr", "e11m4"])
 @pytest.mark.parametrize("operation", [np.add, np.subtract, np.multiply, np.true_divide])
 def test_fused_operations_on_special_values_strides_and_broadcasts(monkeypatch, name, operation):
-    from pipeline.precision import fused, rounding
+    from pipeline.precision import rounding
 
     values = special_operands()
 
@@ -206,7 +205,6 @@ def test_fused_operations_on_special_values_strides_and_broadcasts(monkeypatch, 
 
     compiled = compute()
     monkeypatch.setattr(rounding, "_NUMBA", False)
-    monkeypatch.setattr(fused, "_FUSED", False)
     for fast, reference in zip(compiled, compute()):
         assert np.array_equal(fast, reference)
 
