@@ -148,6 +148,28 @@ def normal_path(b, i, stochastic, key, shift, top_shift, mask, half_below, lsb, 
     return ((r | (b & SIGN)) if normal else b), normal
 
 
+@inlined
+def round_scalar(x, significand_bits, emin_field, stochastic, u):
+    """One float64 value ``x`` rounded to the format (M = ``significand_bits``, emin_field =
+    emin + 1023): to nearest, ties to even, or with ``stochastic`` up with probability equal
+    to the dropped fraction, ``u`` being the element's 64 random bits (e.g.
+    ``splitmix64(key, i)``). For compiled loops elsewhere (solver sweeps) that round as the
+    array type does; a loop over arrays vectorises better with `normal_path`."""
+    shift, top_shift, mask, half_below, lsb, lowest, largest = constants(
+        significand_bits, emin_field)
+    b = float_bits(x)
+    magnitude = b & ABS
+    if ((magnitude >= lowest) | (magnitude == 0)) & (magnitude < INF):
+        if stochastic:
+            increment = (u >> top_shift) >> np.uint64(1)
+        else:
+            increment = half_below + ((magnitude >> shift) & lsb)
+        r = (magnitude + increment) & ~mask
+        r = INF if r > largest else r
+        return bits_float(r | (b & SIGN))
+    return bits_float(rare_case(b, significand_bits, emin_field, stochastic, u))
+
+
 @compiled
 def finish_rare(values, significand_bits, emin_field, stochastic, key):
     """Second pass over NaN, inf and subnormal results (float64, 1-D), which the first left
