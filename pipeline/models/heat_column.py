@@ -84,6 +84,7 @@ class HeatColumn:
     """Soil heat column ensemble block at one number format; state rows are members."""
 
     name = "heat_column"
+    compiled_steps = True  # step reads only the state and fixed attributes (see tracing)
     Config = HeatColumnConfig
     time_units = "days since 2000-01-01 00:00:00"
     time_long_name = "time since the end of spin-up"

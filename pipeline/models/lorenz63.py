@@ -74,6 +74,7 @@ class Lorenz63:
     """Lorenz '63 ensemble block at one number format; state rows are members."""
 
     name = "lorenz63"
+    compiled_steps = True  # step reads only the state and fixed attributes (see tracing)
     Config = Lorenz63Config
     time_units = "1"
     time_long_name = "dimensionless model time since the end of spin-up"

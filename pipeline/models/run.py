@@ -65,6 +65,8 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
         snapshots, blowup_time = saved["snapshots"], saved["blowup_time"]
         done, spun_up = saved["done"], True
 
+    advance = _stepper(model, state)
+
     def save(done):
         if checkpoint is not None and checkpoint_every > 0:
             save_checkpoint(checkpoint, {
@@ -74,16 +76,14 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
 
     with np.errstate(all="ignore"):  # overflow in low precision is recorded, not raised
         if not spun_up:
-            for _ in range(spinup_steps):
-                state = model.step(state)
+            state = advance(state, spinup_steps)
             save(0)
         for index in range(done, outputs):
             if (~np.isnan(blowup_time)).all():
                 # Every member has blown up: the rest of the run is NaN, no need to integrate.
                 snapshots.append({k: np.full_like(v, np.nan) for k, v in snapshots[-1].items()})
                 continue
-            for _ in range(per_output):
-                state = model.step(state)
+            state = advance(state, per_output)
             snapshot = model.snapshot(state)
             bad = np.zeros(len(members), dtype=bool)
             for values in snapshot.values():
@@ -99,6 +99,28 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
                 progress(index + 1, outputs)
     fields = {name: np.stack([s[name] for s in snapshots], axis=1) for name in model.variables}
     return BlockResult(list(members), times, fields, blowup_time)
+
+
+def _stepper(model, state):
+    """``advance(state, steps)``: the model's step applied ``steps`` times. For a model that
+    declares ``compiled_steps = True`` (its step depends on nothing but the state and fixed
+    attributes) at an emulated format, the step is traced and run as one compiled program
+    (`pipeline.precision.tracing`), with bit-for-bit the results of stepping it here."""
+    compiled = None
+    if getattr(model, "compiled_steps", False) and all(
+            isinstance(values, LowPrecisionArray) for values in state):
+        from pipeline.precision.tracing import compile_steps
+
+        compiled = compile_steps(model.step, state)
+    if compiled is not None:
+        return compiled
+
+    def advance(state, steps):
+        for _ in range(steps):
+            state = model.step(state)
+        return state
+
+    return advance
 
 
 def restore_format(values, fmt: NumberFormat, rng):

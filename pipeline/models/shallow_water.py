@@ -170,6 +170,7 @@ class ShallowWater:
     """Shallow-water ensemble block at one number format; arrays are (member, y, x)."""
 
     name = "shallow_water"
+    compiled_steps = True  # step reads only the state and fixed attributes (see tracing)
     Config = ShallowWaterConfig
     time_units = "days since 2000-01-01 00:00:00"
     time_long_name = "time since the end of spin-up"
