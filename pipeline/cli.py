@@ -84,8 +84,6 @@ def _add_simulate(subparsers) -> None:
 
 
 def _run_simulate(args) -> None:
-    from pipeline.io.ensemble_file import ensemble_dataset
-    from pipeline.io.netcdf import write_dataset
     from pipeline.models import ModelParameterError, get_model
     from pipeline.models.base import parse_overrides
     from pipeline.models.run import run_block
@@ -129,7 +127,10 @@ def _run_simulate(args) -> None:
 
     def simulate():
         results = run_tasks(len(blocks), task, comm)
-        if results is not None:
+        if results is not None:  # rank 0 alone writes, and alone imports xarray to do it
+            from pipeline.io.ensemble_file import ensemble_dataset
+            from pipeline.io.netcdf import write_dataset
+
             settings = {"model": args.model, "format": fmt.name, "members": args.members,
                         "seed": args.seed, "ensemble": args.ensemble,
                         "members_per_task": per_task, "parameters": config.__dict__}
@@ -475,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # xarray imports dask (about 0.8 s) whenever it is installed, only to recognise dask
+    # arrays; lowprec makes none, and each of a study's many short jobs would pay it.
+    sys.modules.setdefault("dask", None)
     try:
         args.run(args)
     except UsageError as error:
