@@ -78,6 +78,8 @@ class Operator:
     split: np.ndarray  # first off-diagonal entry of each row right of the diagonal
     symmetric: bool
     matrix: sparse.csr_matrix  # A in float64, as given
+    exact_diag: np.ndarray  # diagonal and off-diagonal entries in float64, unrounded
+    exact_data: np.ndarray
 
     @property
     def n(self) -> int:
@@ -121,7 +123,33 @@ class Operator:
         nearest = fmt.with_rounding("nearest")
         return cls(fmt, _to_format(diag, nearest), off.indptr.astype(np.int64),
                    off.indices.astype(np.int64), _to_format(off.data, nearest), split,
-                   symmetric, matrix)
+                   symmetric, matrix, diag, off.data.copy())
+
+    def at(self, fmt) -> Operator:
+        """The same matrix at another format (entries rounded anew from float64)."""
+        fmt = parse_format(fmt)
+        if fmt == self.fmt:
+            return self
+        nearest = fmt.with_rounding("nearest")
+        return Operator(fmt, _to_format(self.exact_diag, nearest), self.indptr, self.indices,
+                        _to_format(self.exact_data, nearest), self.split, self.symmetric,
+                        self.matrix, self.exact_diag, self.exact_data)
+
+    def affine(self, shift: float, scale: float = 1.0, fmt=None) -> Operator:
+        """The operator of shift I + scale A, at ``fmt`` (default: this one's), without
+        checking or splitting A again: for sequences of shifted or scaled systems."""
+        fmt = self.fmt if fmt is None else parse_format(fmt)
+        diag = shift + scale * self.exact_diag
+        bad = np.flatnonzero(~(diag > 0))
+        if bad.size:
+            raise SolverInputError(
+                f"A must have a positive diagonal; a_ii = {diag[bad[0]]:g} at row {bad[0]} "
+                "(SOR and SSOR divide by the diagonal).")
+        data = scale * self.exact_data
+        matrix = (scale * self.matrix + shift * sparse.identity(self.n, format="csr")).tocsr()
+        nearest = fmt.with_rounding("nearest")
+        return Operator(fmt, _to_format(diag, nearest), self.indptr, self.indices,
+                        _to_format(data, nearest), self.split, self.symmetric, matrix, diag, data)
 
     def vector(self, values, name: str) -> np.ndarray:
         """A length-n vector of finite values rounded (to nearest) to the format."""
