@@ -17,6 +17,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/bounds.smk"
+include: "workflow/rules/solvers.smk"
 
 
 rule all:
@@ -24,3 +25,4 @@ rule all:
     input:
         summary_outputs(),
         bound_outputs(),
+        relax_outputs(),

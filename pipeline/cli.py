@@ -455,6 +455,12 @@ def _run_bounds_summary(args) -> None:
     write_summary(best_rows(args.inputs, literature), args.csv, args.png)
 
 
+def _add_solvers(subparsers) -> None:
+    from pipeline.solvers.commands import add_commands
+
+    add_commands(subparsers)  # relax, relax-summary, relax-plots
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -471,6 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bound(subparsers)
     _add_search(subparsers)
     _add_bounds_summary(subparsers)
+    _add_solvers(subparsers)
     return parser
 
 

@@ -64,7 +64,8 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
                                                     "geopotential_height", "global_mean_temperature",
                                                     "global_mean_kinetic_energy",
                                                     "specific_humidity",
-                                                    "global_mean_specific_humidity"])]
+                                                    "global_mean_specific_humidity"]),
+                                        ("heat2d", ["temperature"])]
                 for v in vs for r in ("nearest", "stochastic")}
     assert keys == expected
     for row in rows:
@@ -73,6 +74,15 @@ def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
                  "w1_shallow_water.png", "maps_shallow_water_eta.png", "w1_speedy.png",
                  "maps_speedy_surface_pressure.png"):
         assert (summary / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The relax study: every learner of every sequence and format in the summary.
+    with open(summary / "relax.csv") as stream:
+        relax = list(csv.DictReader(stream))
+    assert {(r["sequence"], r["number_format"], r["learner"]) for r in relax} == {
+        (s, f, l) for s, learners in [("shifted-laplacian", ["tsallis-inf", "chebcb",
+                                                             "best-fixed", "instance-optimal"]),
+                                      ("heat2d", ["tsallis-inf", "instance-optimal"])]
+        for f in ("float64", "e11m10-sr") for l in learners}
+    assert (summary / "relax_heat2d_cost.png").read_bytes()[:4] == b"\x89PNG"
     # Simulations ran on 2 ranks as configured, and every file is CF with a format.
     import xarray as xr
     dataset = xr.open_dataset(tmp_path / "results" / "heat_column" / "e11m10-sr.nc")

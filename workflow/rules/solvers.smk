@@ -1,0 +1,71 @@
+# Learning to relax: omega learned along sequences of linear systems, per number format,
+# then one summary table and the paper's plots (pipeline/solvers, docs/solvers.md).
+
+
+wildcard_constraints:
+    sequence="shifted-laplacian|heat2d",
+
+
+include: "solvers_common.smk"
+
+
+rule relax:
+    output:
+        "results/solvers/{sequence}/{format}.nc",
+    params:
+        settings=relax_settings,
+        arguments=relax_arguments,
+    log:
+        "results/logs/solvers/{sequence}/{format}.log",
+    benchmark:
+        "results/benchmarks/solvers/{sequence}/{format}.tsv"
+    resources:
+        tasks=config.get("solvers", {}).get("mpi_tasks", 1),
+        mpi="mpiexec",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "{resources.mpi} -n {resources.tasks} lowprec relax {wildcards.sequence}"
+        " --format {wildcards.format} {params.arguments} --tasks {resources.tasks}"
+        " --out {output} > {log} 2>&1"
+
+
+rule relax_summary:
+    input:
+        expand("results/solvers/{sequence}/{format}.nc", sequence=relax_sequences(),
+               format=relax_formats()),
+    output:
+        csv=report(
+            "results/summary/relax.csv",
+            caption="../report/relax.rst",
+            category="Learning to relax",
+        ),
+        netcdf="results/summary/relax.nc",
+    log:
+        "results/logs/solvers/summary.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec relax-summary {input} --csv {output.csv} --netcdf {output.netcdf} > {log} 2>&1"
+
+
+rule relax_plots:
+    input:
+        lambda wildcards: expand("results/solvers/{sequence}/{format}.nc",
+                                 sequence=wildcards.sequence, format=relax_formats()),
+    output:
+        cumulative=report(
+            "results/summary/relax_{sequence}_cumulative.png",
+            caption="../report/relax.rst",
+            category="Learning to relax",
+            subcategory="{sequence}",
+        ),
+        omega="results/summary/relax_{sequence}_omega.png",
+        cost="results/summary/relax_{sequence}_cost.png",
+    log:
+        "results/logs/solvers/plots_{sequence}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec relax-plots {input} --cumulative {output.cumulative} --omega {output.omega}"
+        " --cost {output.cost} > {log} 2>&1"
