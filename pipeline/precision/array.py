@@ -68,11 +68,21 @@ class Emulation:
 def _round_inplace(values: np.ndarray, emulation: Emulation):
     """Round a float64/complex128 ndarray (any layout) in place; element i in C order draws
     SplitMix64(key, i). A key is drawn only when there is something to round. Returns the
-    plain 1-D float64 view that was rounded when ``values`` is C-contiguous float64."""
+    plain 1-D float64 view that was rounded when ``values`` is C-contiguous float64.
+
+    Round to nearest treats every element alike whatever its index, so a result that NumPy
+    laid out in Fortran or another dense order is rounded where it lies; stochastic rounding
+    numbers elements in C order and rounds a C-ordered copy of any other layout."""
     if emulation.exact or values.size == 0:
         return None
     kernels = rounding._NUMBA if rounding._NUMBA is not None else rounding.numba_kernels()
-    contiguous = values if values.flags.c_contiguous else np.ascontiguousarray(values)
+    copied = False
+    if values.flags.c_contiguous:
+        contiguous = values
+    elif not emulation.stochastic and values.flags.f_contiguous:
+        contiguous = values.T  # a C-contiguous view of the same memory
+    else:
+        contiguous, copied = np.ascontiguousarray(values), True
     flat = contiguous.ravel()
     if flat.dtype is not _FLOAT64:
         flat = flat.view(np.float64)
@@ -85,10 +95,12 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
     else:
         rounding.round_inplace(flat, emulation.format,
                                draw_key(emulation.rng) if emulation.stochastic else None)
-    if contiguous is not values:
-        values[...] = contiguous
+    if copied:
+        values[...] = contiguous  # a copy was rounded: put it back
         return None
-    return flat if type(values) is np.ndarray and values.dtype is _FLOAT64 else None
+    if contiguous is values and type(values) is np.ndarray and values.dtype is _FLOAT64:
+        return flat
+    return None
 
 
 # Below this many elements the fused strided loop's setup costs more than the pass it saves.
@@ -422,17 +434,22 @@ class LowPrecisionArray(np.ndarray):
                 return (_from_emulation(result, emulation) if type(result) is np.ndarray
                         else result)
         emulation = result_emulation(list(args) + list(kwargs.values()))
-        result = func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
+        plain_args = _unwrap(args)
+        plain_kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+        result = func(*plain_args, **plain_kwargs)
         if func in VALUE_MOVING and _all_within(args[0], emulation.format):
             # Moves numbers of formats that ``fmt`` contains: no rounding pass needed.
             return (_from_emulation(result, emulation) if isinstance(result, np.ndarray)
                     else result)
+        # New, or a view of an operand (_rounded tells them apart), or an operand itself
+        # (handed back unchanged: copy it before rounding).
+        fresh = None if any(result is a for a in (*plain_args, *plain_kwargs.values())) else False
         if isinstance(result, tuple):
-            rounded = [_rounded(r, emulation, fresh=False) for r in result]
+            rounded = [_rounded(r, emulation, fresh=fresh) for r in result]
             return type(result)(*rounded) if hasattr(result, "_fields") else tuple(rounded)
         if isinstance(result, list):
-            return [_rounded(r, emulation, fresh=False) for r in result]
-        return _rounded(result, emulation, fresh=False)
+            return [_rounded(r, emulation, fresh=fresh) for r in result]
+        return _rounded(result, emulation, fresh=fresh)
 
     def __setitem__(self, index, value):
         if type(value) is LowPrecisionArray and (value._emulation is self._emulation
@@ -479,14 +496,16 @@ def _from_emulation(data: np.ndarray, emulation: Emulation, flat=None) -> LowPre
 def _rounded(result, emulation: Emulation, fresh=True):
     """Round a float result into an emulated array; pass other results through.
 
-    A ``fresh`` result (a new ufunc output) is rounded in place; otherwise it may be a view
-    of an operand and is copied first.
+    A ``fresh`` result (a new ufunc output) is rounded in place; with ``fresh=False`` (a
+    NumPy function's result) one that owns its memory is too, and one that does not may be a
+    view of an operand and is copied first; with ``fresh=None`` it is always copied.
     """
     if not _is_inexact(result):
         return result
     wide = np.result_type(result, np.float64)
-    if fresh and isinstance(result, np.ndarray) and result.dtype == wide:
-        data = result
+    if isinstance(result, np.ndarray) and result.dtype == wide and (fresh or (
+            fresh is False and result.flags.owndata and type(result) is np.ndarray)):
+        data = result  # a new array of its own, not a view of an operand
     else:
         data = np.array(result, dtype=wide, copy=True)
     _round_inplace(data, emulation)
