@@ -455,6 +455,21 @@ def _run_bounds_summary(args) -> None:
     write_summary(best_rows(args.inputs, literature), args.csv, args.png)
 
 
+def _add_warm_up(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "warm-up", help="compile the numba kernels into the disk cache (once, after installing)",
+        description="Compile lowprec's numba kernels into numba's disk cache, so that the "
+        "jobs of a study load them instead of each compiling them. make run and make test "
+        "call this after installing.")
+    parser.set_defaults(run=_run_warm_up)
+
+
+def _run_warm_up(args) -> None:
+    from pipeline.warmup import warm_up
+
+    warm_up(lambda line: print(f"lowprec warm-up: {line}"))
+
+
 def _add_solvers(subparsers) -> None:
     from pipeline.solvers.commands import add_commands
 
@@ -478,14 +493,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_search(subparsers)
     _add_bounds_summary(subparsers)
     _add_solvers(subparsers)
+    _add_warm_up(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # xarray imports dask (about 0.8 s) whenever it is installed, only to recognise dask
-    # arrays; lowprec makes none, and each of a study's many short jobs would pay it.
-    sys.modules.setdefault("dask", None)
+    # arrays; lowprec makes none, and each of a study's many short jobs would pay it. Only
+    # before xarray's first import: it caches what it found.
+    if "xarray" not in sys.modules:
+        sys.modules.setdefault("dask", None)
     try:
         args.run(args)
     except UsageError as error:

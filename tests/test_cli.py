@@ -1,12 +1,27 @@
 """The lowprec command line: stages listed, bad input refused in one sentence, nothing written."""
 
+import subprocess
+
 import pytest
+
+from tests.conftest import tool_environment
 
 
 def test_help_lists_the_stages(run_tool):
     output = run_tool("lowprec", "--help").stdout
     for stage in ("simulate", "analyse", "summarise", "plot-distances", "plot-profiles"):
         assert stage in output
+
+
+def test_warm_up_compiles_every_kernel_group_and_a_second_run_only_loads_them(run_tool):
+    run_tool("lowprec", "warm-up")
+    env = {**tool_environment(), "NUMBA_DEBUG_CACHE": "1"}
+    again = subprocess.run(["lowprec", "warm-up"], capture_output=True, text=True, env=env,
+                           check=True)
+    parts = {line.split(": ")[1] for line in again.stdout.splitlines()
+             if line.startswith("lowprec warm-up: ")}
+    assert parts == {"precision kernels", "compiled steps", "solver sweeps"}
+    assert "data loaded" in again.stdout and "data saved" not in again.stdout
 
 
 @pytest.mark.parametrize("arguments,message", [

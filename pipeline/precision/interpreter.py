@@ -40,94 +40,56 @@ def _store(out, k, value, i, stochastic, key, c):
     return 0 if normal else 1
 
 
-@inlined
-def _binary_row(op, m, n, d, ds, a, as_, b, bs, rounded, i, stochastic, key, c):
-    """m[d + k ds] = m[a + k as] op m[b + k bs] for k < n, rounded (element i + k of the
-    result) when ``rounded``; returns the number of rare results left for the second pass.
-    Unit and zero strides get loops over slices of their own: with the offsets folded into
-    the slices, LLVM sees indices that cannot be negative and vectorises the loops."""
+@compiled
+def _binary_row(op, m, n, d, a, as_, b, bs, i, stochastic, key, c):
+    """m[d + k] = m[a + k as] op m[b + k bs] rounded (element i + k of a fresh result), for
+    k < n; returns the number of rare results left for the second pass. Unit and zero
+    strides get loops over slices of their own: with the offsets folded into the slices,
+    LLVM sees indices that cannot be negative and vectorises the loops."""
     rare = 0
-    if ds == 1 and as_ == 1 and bs == 1:
-        out, x, y = m[d:d + n], m[a:a + n], m[b:b + n]
-        if rounded:
-            if op == ADD:
-                for k in range(n):
-                    rare += _store(out, k, x[k] + y[k], i + k, stochastic, key, c)
-            elif op == SUBTRACT:
-                for k in range(n):
-                    rare += _store(out, k, x[k] - y[k], i + k, stochastic, key, c)
-            elif op == MULTIPLY:
-                for k in range(n):
-                    rare += _store(out, k, x[k] * y[k], i + k, stochastic, key, c)
-            else:
-                for k in range(n):
-                    rare += _store(out, k, x[k] / y[k], i + k, stochastic, key, c)
-        elif op == ADD:
+    out = m[d:d + n]
+    if as_ == 1 and bs == 1:
+        x, y = m[a:a + n], m[b:b + n]
+        if op == ADD:
             for k in range(n):
-                out[k] = x[k] + y[k]
+                rare += _store(out, k, x[k] + y[k], i + k, stochastic, key, c)
         elif op == SUBTRACT:
             for k in range(n):
-                out[k] = x[k] - y[k]
+                rare += _store(out, k, x[k] - y[k], i + k, stochastic, key, c)
         elif op == MULTIPLY:
             for k in range(n):
-                out[k] = x[k] * y[k]
+                rare += _store(out, k, x[k] * y[k], i + k, stochastic, key, c)
         else:
             for k in range(n):
-                out[k] = x[k] / y[k]
-    elif ds == 1 and as_ == 0 and bs == 1:
-        out, x, y = m[d:d + n], m[a], m[b:b + n]
-        if rounded:
-            if op == ADD:
-                for k in range(n):
-                    rare += _store(out, k, x + y[k], i + k, stochastic, key, c)
-            elif op == SUBTRACT:
-                for k in range(n):
-                    rare += _store(out, k, x - y[k], i + k, stochastic, key, c)
-            elif op == MULTIPLY:
-                for k in range(n):
-                    rare += _store(out, k, x * y[k], i + k, stochastic, key, c)
-            else:
-                for k in range(n):
-                    rare += _store(out, k, x / y[k], i + k, stochastic, key, c)
-        elif op == ADD:
+                rare += _store(out, k, x[k] / y[k], i + k, stochastic, key, c)
+    elif as_ == 0 and bs == 1:
+        x, y = m[a], m[b:b + n]
+        if op == ADD:
             for k in range(n):
-                out[k] = x + y[k]
+                rare += _store(out, k, x + y[k], i + k, stochastic, key, c)
         elif op == SUBTRACT:
             for k in range(n):
-                out[k] = x - y[k]
+                rare += _store(out, k, x - y[k], i + k, stochastic, key, c)
         elif op == MULTIPLY:
             for k in range(n):
-                out[k] = x * y[k]
+                rare += _store(out, k, x * y[k], i + k, stochastic, key, c)
         else:
             for k in range(n):
-                out[k] = x / y[k]
-    elif ds == 1 and as_ == 1 and bs == 0:
-        out, x, y = m[d:d + n], m[a:a + n], m[b]
-        if rounded:
-            if op == ADD:
-                for k in range(n):
-                    rare += _store(out, k, x[k] + y, i + k, stochastic, key, c)
-            elif op == SUBTRACT:
-                for k in range(n):
-                    rare += _store(out, k, x[k] - y, i + k, stochastic, key, c)
-            elif op == MULTIPLY:
-                for k in range(n):
-                    rare += _store(out, k, x[k] * y, i + k, stochastic, key, c)
-            else:
-                for k in range(n):
-                    rare += _store(out, k, x[k] / y, i + k, stochastic, key, c)
-        elif op == ADD:
+                rare += _store(out, k, x / y[k], i + k, stochastic, key, c)
+    elif as_ == 1 and bs == 0:
+        x, y = m[a:a + n], m[b]
+        if op == ADD:
             for k in range(n):
-                out[k] = x[k] + y
+                rare += _store(out, k, x[k] + y, i + k, stochastic, key, c)
         elif op == SUBTRACT:
             for k in range(n):
-                out[k] = x[k] - y
+                rare += _store(out, k, x[k] - y, i + k, stochastic, key, c)
         elif op == MULTIPLY:
             for k in range(n):
-                out[k] = x[k] * y
+                rare += _store(out, k, x[k] * y, i + k, stochastic, key, c)
         else:
             for k in range(n):
-                out[k] = x[k] / y
+                rare += _store(out, k, x[k] / y, i + k, stochastic, key, c)
     else:
         for k in range(n):
             x, y = m[a + k * as_], m[b + k * bs]
@@ -139,83 +101,41 @@ def _binary_row(op, m, n, d, ds, a, as_, b, bs, rounded, i, stochastic, key, c):
                 value = x * y
             else:
                 value = x / y
-            if rounded:
-                bits, normal = normal_path(float_bits(value), i + k, stochastic, key, c[0],
-                                           c[1], c[2], c[3], c[4], c[5], c[6])
-                m[d + k * ds] = bits_float(bits)
-                rare += 0 if normal else 1
-            else:
-                m[d + k * ds] = value
+            rare += _store(out, k, value, i + k, stochastic, key, c)
     return rare
 
 
-@inlined
-def _unary_value(op, x):
-    if op == NEGATIVE:
-        return -x
-    if op == SQUARE:
-        return x * x
-    if op == SQRT:
-        return np.sqrt(x)
-    if op == ABSOLUTE:
-        return abs(x)
-    return x  # COPY
-
-
-@inlined
-def _unary_row(op, m, n, d, ds, a, as_, rounded, i, stochastic, key, c):
-    """m[d + k ds] = op(m[a + k as]) for k < n (COPY: the value itself), rounded as in
-    `_binary_row` when ``rounded``; returns the number of rare results."""
+@compiled
+def _unary_row(op, m, n, d, a, as_, i, stochastic, key, c):
+    """m[d + k] = op(m[a + k as]) rounded (COPY: the value itself), as `_binary_row`."""
     rare = 0
-    if ds == 1 and as_ == 1 and not rounded:
-        out, x = m[d:d + n], m[a:a + n]
-        if op == COPY:
-            for k in range(n):
-                out[k] = x[k]
-        elif op == NEGATIVE:
-            for k in range(n):
-                out[k] = -x[k]
+    out = m[d:d + n]
+    for k in range(n):
+        x = m[a + k * as_]
+        if op == NEGATIVE:
+            value = -x
         elif op == SQUARE:
-            for k in range(n):
-                out[k] = x[k] * x[k]
+            value = x * x
         elif op == SQRT:
-            for k in range(n):
-                out[k] = np.sqrt(x[k])
+            value = np.sqrt(x)
+        elif op == ABSOLUTE:
+            value = abs(x)
         else:
-            for k in range(n):
-                out[k] = abs(x[k])
-    elif ds == 1 and as_ == 1:
+            value = x
+        rare += _store(out, k, value, i + k, stochastic, key, c)
+    return rare
+
+
+@compiled
+def _copy_row(m, n, d, ds, a, as_):
+    """m[d + k ds] = m[a + k as] for k < n (values moved, not rounded)."""
+    if ds == 1 and as_ == 1:
         out, x = m[d:d + n], m[a:a + n]
-        if op == COPY:
-            for k in range(n):
-                rare += _store(out, k, x[k], i + k, stochastic, key, c)
-        elif op == NEGATIVE:
-            for k in range(n):
-                rare += _store(out, k, -x[k], i + k, stochastic, key, c)
-        elif op == SQUARE:
-            for k in range(n):
-                rare += _store(out, k, x[k] * x[k], i + k, stochastic, key, c)
-        elif op == SQRT:
-            for k in range(n):
-                rare += _store(out, k, np.sqrt(x[k]), i + k, stochastic, key, c)
-        else:
-            for k in range(n):
-                rare += _store(out, k, abs(x[k]), i + k, stochastic, key, c)
-    elif ds == 1 and as_ == 0 and op == COPY and not rounded:
-        out, x = m[d:d + n], m[a]
         for k in range(n):
-            out[k] = x
+            out[k] = x[k]
     else:
         for k in range(n):
-            value = _unary_value(op, m[a + k * as_])
-            if rounded:
-                bits, normal = normal_path(float_bits(value), i + k, stochastic, key, c[0],
-                                           c[1], c[2], c[3], c[4], c[5], c[6])
-                m[d + k * ds] = bits_float(bits)
-                rare += 0 if normal else 1
-            else:
-                m[d + k * ds] = value
-    return rare
+            m[d + k * ds] = m[a + k * as_]
 
 
 @compiled
@@ -223,19 +143,18 @@ def execute(memory, code, keys, steps, significand_bits, emin_field, stochastic)
     """Run the instructions ``code`` ``steps`` times over ``memory``; step s rounds
     stochastically with the keys ``keys[s]``. A rounded result is rounded as it is
     computed, its rare elements (NaN, infinities, the format's subnormals) in a second pass
-    over it, as `pipeline.precision.kernels` does."""
+    over it, as `pipeline.precision.kernels` does. Every arithmetic result is rounded;
+    only COPY (values moved) may be not."""
     c = constants(significand_bits, emin_field)
     for step in range(steps):
         for r in range(code.shape[0]):
             op = code[r, 0]
             slot = code[r, 1]
-            rounded = slot >= 0
-            key = keys[step, slot] if rounded else np.uint64(0)
+            key = keys[step, slot] if slot >= 0 else np.uint64(0)
             n0, n1, n2, n3 = code[r, 2], code[r, 3], code[r, 4], code[r, 5]
             d, d0, d1, d2, d3 = code[r, 6], code[r, 7], code[r, 8], code[r, 9], code[r, 10]
             a, a0, a1, a2, a3 = code[r, 11], code[r, 12], code[r, 13], code[r, 14], code[r, 15]
             b, b0, b1, b2, b3 = code[r, 16], code[r, 17], code[r, 18], code[r, 19], code[r, 20]
-            binary = op <= DIVIDE
             rare = 0
             # A rounded result is a fresh C-contiguous region: element (i0, i1, i2, k) is
             # number ((i0 n1 + i1) n2 + i2) n3 + k of it, whatever the operands' strides.
@@ -245,13 +164,14 @@ def execute(memory, code, keys, steps, significand_bits, emin_field, stochastic)
                     for i2 in range(n2):
                         dp = d + i0 * d0 + i1 * d1 + i2 * d2
                         ap = a + i0 * a0 + i1 * a1 + i2 * a2
-                        if binary:
+                        if op <= DIVIDE:
                             bp = b + i0 * b0 + i1 * b1 + i2 * b2
-                            rare += _binary_row(op, memory, n3, dp, d3, ap, a3, bp, b3,
-                                                rounded, i, stochastic, key, c)
+                            rare += _binary_row(op, memory, n3, dp, ap, a3, bp, b3, i,
+                                                stochastic, key, c)
+                        elif slot >= 0:
+                            rare += _unary_row(op, memory, n3, dp, ap, a3, i, stochastic, key, c)
                         else:
-                            rare += _unary_row(op, memory, n3, dp, d3, ap, a3, rounded, i,
-                                               stochastic, key, c)
+                            _copy_row(memory, n3, dp, d3, ap, a3)
                         i += n3
             if rare:
                 finish_rare(memory[d:d + n0 * n1 * n2 * n3], significand_bits, emin_field,

@@ -352,6 +352,9 @@ def _encode(program: Program) -> np.ndarray:
         pad = MAX_DIMENSIONS - len(shape)
         code[row, 0], code[row, 1] = op, slot
         code[row, 2:6] = [1] * pad + shape
+        if slot >= 0:  # the interpreter writes a rounded result as one contiguous run
+            assert result.region.kind == "temporary" and strides[0][-1] == 1 and \
+                result.offset == 0 and result.shape == result.probe.shape
         for column, view, view_strides in zip((6, 11, 16), views, strides):
             code[row, column] = view.region.offset + view.offset
             code[row, column + 1:column + 5] = [0] * pad + view_strides

@@ -6,12 +6,32 @@
     >>> result = sor(A, np.ones(50), 1.2)
     >>> result.converged, result.residual < 1e-8
     (True, True)
+
+The names below load on first use (PEP 562), so that `pipeline.solvers.commands`, which every
+`lowprec` invocation imports to build its parser, does not import scipy and numba.
 """
 
-from pipeline.solvers.operator import SolverInputError
-from pipeline.solvers.refinement import inner_tolerance, refine
-from pipeline.solvers.relaxation import SolveResult, sor, sor_sweep, ssor_pcg
-from pipeline.solvers.spectral import jacobi_spectral_radius, optimal_sor_omega
+import importlib
 
-__all__ = ["SolveResult", "SolverInputError", "inner_tolerance", "jacobi_spectral_radius",
-           "optimal_sor_omega", "refine", "sor", "sor_sweep", "ssor_pcg"]
+_PUBLIC = {
+    "SolverInputError": "pipeline.solvers.operator",
+    "inner_tolerance": "pipeline.solvers.refinement",
+    "refine": "pipeline.solvers.refinement",
+    "SolveResult": "pipeline.solvers.relaxation",
+    "sor": "pipeline.solvers.relaxation",
+    "sor_sweep": "pipeline.solvers.relaxation",
+    "ssor_pcg": "pipeline.solvers.relaxation",
+    "jacobi_spectral_radius": "pipeline.solvers.spectral",
+    "optimal_sor_omega": "pipeline.solvers.spectral",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'pipeline.solvers' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
