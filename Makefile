@@ -9,13 +9,18 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test setup clean-results
+.PHONY: run test test-slow setup clean-results
 
 run: $(STAMP)
 	snakemake --profile workflow/profiles/default --cores $(CORES)
 	@echo "Results are in $(CURDIR)/results/ (summary: results/summary/)."
 
+# The fast suite; test-slow adds the long validation runs (climates after spin-up, the
+# highest-degree bounds), marked slow, which take several minutes more.
 test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP)
 	$(BIN)/python -m pytest
 
 setup: $(STAMP)

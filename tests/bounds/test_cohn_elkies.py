@@ -113,6 +113,7 @@ def test_certified_densities_lie_above_the_known_optimum(n, known):
     assert result.certified == pytest.approx(result.value, rel=1e-7)
 
 
+@pytest.mark.slow
 def test_multiprecision_reaches_degrees_where_double_precision_fails():
     # Degree 9 was the limit (0.2614366) before: SDPA's default initial point declared these
     # LPs infeasible, and a constant Gaussian epsilon could not repair rounding at the far
