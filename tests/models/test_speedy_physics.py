@@ -1,0 +1,182 @@
+"""SPEEDY's column physics against independent references: tabulated saturation vapour
+pressures, conservation laws on hand-made soundings, analytic relaxation and radiative
+transfer solutions."""
+
+import numpy as np
+import pytest
+
+from pipeline.models.speedy.physics.convection import (LATENT_HEAT_PER_CP, convection,
+                                                       convection_constants)
+from pipeline.models.speedy.physics.humidity import (saturation_constants,
+                                                     saturation_specific_humidity)
+from pipeline.models.speedy.physics.large_scale_condensation import (
+    condensation_constants, large_scale_condensation)
+from pipeline.models.speedy.physics.levels import layer_mass
+from pipeline.precision import NumberFormat
+from tests.models.speedy_soundings import (LEVELS, geopotential_over_cp, humidity_at, saturation,
+                                          stable, tropical)
+
+DT = 2400.0  # s, SPEEDY's step at T30
+
+
+def tendency(flux, surface_pressure=1.0):
+    """dX/dt per layer from a flux convergence: F g / (p_0 p_s dsigma)."""
+    return flux / (layer_mass(LEVELS)[None, :, None, None] * surface_pressure)
+
+
+def column_sum(flux):
+    return flux.sum(axis=1)
+
+
+# --- saturation humidity ------------------------------------------------------------------
+
+# Saturation vapour pressure over liquid water (hPa): CRC Handbook of Chemistry and Physics
+# (Lide, ed.), "Vapor pressure of water from 0 to 370 C".
+WATER_TABLE = {0: 6.113, 10: 12.281, 20: 23.388, 30: 42.455, 40: 73.814}
+# Over ice (hPa): Goff-Gratch values of the Smithsonian Meteorological Tables (List 1951).
+ICE_TABLE = {-40: 0.1284, -30: 0.3801, -20: 1.0324, -10: 2.5990}
+
+
+def vapour_pressure_from(q_saturation, pressure_hpa=1000.0):
+    """Invert q = 622 e / (p - 0.378 e) (g/kg) for e."""
+    return q_saturation * pressure_hpa / (622.0 + 0.378 * q_saturation)
+
+
+@pytest.mark.parametrize("celsius,table", [*WATER_TABLE.items()])
+def test_saturation_over_water_matches_the_tabulated_vapour_pressure(celsius, table):
+    # Murray (1967): Tetens' form is within a few tenths of a per cent above 0 C.
+    q = saturation_specific_humidity(saturation_constants(), np.array(273.15 + celsius), 1.0)
+    assert vapour_pressure_from(float(q)) == pytest.approx(table, rel=3e-3)
+
+
+@pytest.mark.parametrize("celsius,table", [*ICE_TABLE.items()])
+def test_saturation_over_ice_matches_the_tabulated_vapour_pressure(celsius, table):
+    # Tetens' ice constants drift low at the cold end (2 % at -40 C against Goff-Gratch).
+    q = saturation_specific_humidity(saturation_constants(), np.array(273.15 + celsius), 1.0)
+    assert vapour_pressure_from(float(q)) == pytest.approx(table, rel=2.5e-2)
+    over_water = 6.108 * np.exp(17.269 * celsius / (273.15 + celsius - 35.86))
+    assert vapour_pressure_from(float(q)) < over_water  # ice saturates first
+
+
+def test_saturation_humidity_scales_inversely_with_pressure_and_is_finite_in_float16_widths():
+    c = saturation_constants()
+    temperature = np.array([200.0, 250.0, 300.0])
+    high, low = (saturation_specific_humidity(c, temperature, p) for p in (1.0, 0.5))
+    assert np.allclose(low / high, 2.0, rtol=2e-2)
+    fmt = NumberFormat.parse("e5m10")
+    emulated = saturation_specific_humidity(
+        saturation_constants(lambda x: np.asarray(fmt.array(x))), fmt.array(temperature), 1.0)
+    # d ln q_s / dT ~ 0.06 K-1 and T, T_0 are known to 0.125 K near 300 K in 10 bits: ~1 %.
+    assert np.allclose(np.asarray(emulated), high, rtol=1.5e-2)
+    assert np.isfinite(np.asarray(emulated)).all()
+
+
+# --- convection ---------------------------------------------------------------------------
+
+def run_convection(temperature, humidity, phi, surface_pressure=1.0):
+    ps = np.full((temperature.shape[0], 1, 1), surface_pressure)
+    qs = saturation(temperature, surface_pressure)
+    return convection(convection_constants(LEVELS), ps, temperature + phi, humidity, qs)
+
+
+def test_convection_rains_from_a_moist_unstable_column_and_conserves_moist_static_energy():
+    result = run_convection(*tropical())
+    rain = result.precipitation[0, 0, 0]
+    assert rain > 0  # g m-2 s-1
+    assert result.cloud_top[0, 0, 0] == 2  # sigma = 0.2, the highest level allowed
+    # Energy gained = latent heat of the rain; water lost = the rain (Molteni 2003, sec. 3b).
+    assert column_sum(result.energy)[0, 0, 0] == pytest.approx(LATENT_HEAT_PER_CP * rain, rel=1e-12)
+    assert column_sum(result.water)[0, 0, 0] == pytest.approx(-rain, rel=1e-12)
+    # It warms the column aloft and takes moist static energy out of the boundary layer.
+    heating = tendency(result.energy)[0, :, 0, 0]
+    assert heating[2:5].min() > 0
+    boundary = result.energy[0, -1, 0, 0] + LATENT_HEAT_PER_CP * result.water[0, -1, 0, 0]
+    assert boundary < 0 and result.water[0, -1, 0, 0] < 0
+
+
+def test_convection_closure_removes_the_boundary_layer_excess_over_six_hours():
+    # Without the secondary moisture flux (every layer moister than RH 0.7), the base
+    # fluxes dry the boundary layer at dq/tau_cnv, dq = max(q - 0.9 q_s, (h - h*_thr) c_p/L).
+    temperature, humidity, phi = tropical(relative_humidity=(0.8,) * 7 + (0.95,))
+    result = run_convection(temperature, humidity, phi)
+    qs = saturation(temperature)
+    excess_rh = humidity[0, -1, 0, 0] - 0.9 * qs[0, -1, 0, 0]
+    drying = -tendency(result.water)[0, -1, 0, 0] * 6 * 3600.0
+    assert drying >= excess_rh * (1 - 1e-12)
+    assert result.base_mass_flux[0, 0, 0] > 0
+
+
+def test_stable_column_does_not_convect():
+    result = run_convection(*stable())
+    assert result.cloud_top[0, 0, 0] == LEVELS.count
+    assert np.all(result.energy == 0) and np.all(result.water == 0)
+    assert result.precipitation[0, 0, 0] == 0
+
+
+def test_convection_needs_enough_surface_pressure():
+    # Over high ground (p_s < 0.8 p_0) SPEEDY allows no convection.
+    temperature, humidity, phi = tropical()
+    assert run_convection(temperature, humidity, phi, 0.75).precipitation[0, 0, 0] == 0
+
+
+@pytest.mark.parametrize("lapse_rate", [0.0055, 0.006])
+def test_convection_keeps_humidity_positive_over_a_leapfrog_step_on_dry_soundings(lapse_rate):
+    # Moist boundary layers under dry air (RH 5-20 %): the descent and the secondary flux
+    # must not take any layer below zero over 2 dt. (A layer at RH ~1 % right above a
+    # saturated boundary layer can be: SPEEDY's descent carries half-level humidities,
+    # interpolated from the moist layer below, out of it. The model clips q at zero before
+    # the physics, as SPEEDY does.)
+    rh = np.array([[0.05, 0.05, 0.1, 0.2, 0.3, 0.5, 0.9, 0.95], [0.1] * 5 + [0.3, 0.9, 0.95],
+                   [0.2] * 6 + [0.9, 0.95], [0.5] * 4 + [0.6, 0.7, 0.8, 0.9]])
+    temperature = np.concatenate([tropical(t, lapse_rate=lapse_rate)[0]
+                                  for t in (300.0, 305.0, 300.0, 305.0)])
+    humidity = humidity_at(rh, temperature)
+    result = run_convection(temperature, humidity, geopotential_over_cp(temperature))
+    assert (result.precipitation > 0).all()
+    after = humidity + 2 * DT * tendency(result.water)
+    assert after.min() > 0.0
+
+
+# --- large-scale condensation ---------------------------------------------------------------
+
+def run_condensation(humidity, temperature, surface_pressure=1.0):
+    ps = np.full((temperature.shape[0], 1, 1), surface_pressure)
+    return large_scale_condensation(condensation_constants(LEVELS), ps, humidity,
+                                    saturation(temperature, surface_pressure))
+
+
+def test_condensation_heating_equals_the_latent_heat_of_the_precipitation():
+    temperature, _, _ = tropical()
+    qs = saturation(temperature)
+    for factor in (1.05, 1.5, 3.0):  # 3 q_s: the rate cap binds in the upper layers
+        result = run_condensation(factor * qs, temperature)
+        rain = result.precipitation[0, 0, 0]
+        assert rain > 0
+        assert column_sum(result.energy)[0, 0, 0] == pytest.approx(LATENT_HEAT_PER_CP * rain, rel=1e-12)
+        assert column_sum(result.water)[0, 0, 0] == pytest.approx(-rain, rel=1e-12)
+        assert np.all(result.water[:, 0] == 0)  # the top layer never condenses
+
+
+def test_condensation_relaxes_supersaturation_exponentially_over_four_hours():
+    # With T (hence q_s) held fixed, dq/dt = -(q - RH_ref q_s) / tau: the excess decays as
+    # exp(-t / tau). Integrated here in small steps and compared with the exact solution.
+    temperature = tropical()[0]
+    qs = saturation(temperature)
+    reference = (0.9 + 0.1 * (LEVELS.full**2 - 1))[None, :, None, None] * qs
+    reference[:, -1] = np.maximum(reference[:, -1], 0.95 * qs[:, -1])
+    q0 = reference * 1.02
+    q, step, hours = q0.copy(), 60.0, 4.0
+    for _ in range(int(hours * 3600 / step)):
+        q = q + step * tendency(run_condensation(q, temperature).water)
+    exact = reference + (q0 - reference) * np.exp(-hours / 4.0)
+    assert np.allclose(q[:, 1:], exact[:, 1:], rtol=2e-5)
+
+
+def test_subsaturated_air_does_not_condense_and_a_step_never_overshoots():
+    temperature, humidity, _ = tropical()
+    dry = run_condensation(humidity, temperature)
+    assert dry.precipitation[0, 0, 0] == 0 and np.all(dry.water == 0)
+    wet = 1.3 * saturation(temperature)
+    after = wet + 2 * DT * tendency(run_condensation(wet, temperature).water)
+    assert after.min() > 0.8 * saturation(temperature).min()
+    assert np.all(after <= wet)
