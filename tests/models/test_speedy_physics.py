@@ -13,7 +13,8 @@ from pipeline.models.speedy.physics.large_scale_condensation import (
     condensation_constants, large_scale_condensation)
 from pipeline.models.speedy.physics.levels import layer_mass
 from pipeline.precision import NumberFormat
-from tests.models.speedy_soundings import (LEVELS, geopotential_over_cp, humidity_at, saturation,
+from tests.models.speedy_soundings import (LEVELS, column, constant_lapse_rate, geopotential_over_cp,
+                                          humidity_at, saturation,
                                           stable, tropical)
 
 DT = 2400.0  # s, SPEEDY's step at T30
@@ -180,3 +181,154 @@ def test_subsaturated_air_does_not_condense_and_a_step_never_overshoots():
     after = wet + 2 * DT * tendency(run_condensation(wet, temperature).water)
     assert after.min() > 0.8 * saturation(temperature).min()
     assert np.all(after <= wet)
+
+
+# --- radiation --------------------------------------------------------------------------------
+
+from pipeline.models.speedy.physics.longwave_radiation import (  # noqa: E402
+    LongwaveParameters, black_body, longwave_constants, longwave_downward,
+    longwave_transmissivity, longwave_upward)
+from pipeline.models.speedy.physics.shortwave_radiation import (  # noqa: E402
+    ShortwaveParameters, daily_mean_insolation, shortwave_constants, shortwave_radiation)
+from pipeline.models.speedy.spectral import gaussian_latitudes  # noqa: E402
+
+SIGMA_SB = 5.67e-8
+TRANSPARENT = ShortwaveParameters(dry_air=0.0, aerosol=0.0, vapour_visible=0.0,
+                                  vapour_near_infrared=0.0, cloud_per_humidity=0.0)
+
+
+def test_equinox_insolation_is_s0_cos_latitude_over_pi_with_global_mean_s0_over_4():
+    import scipy.integrate
+
+    mu = gaussian_latitudes(48)[0]
+    assert np.allclose(daily_mean_insolation(mu), 1368.0 * np.sqrt(1 - mu**2) / np.pi, rtol=1e-14)
+    mean, _ = scipy.integrate.quad(lambda m: float(daily_mean_insolation(np.array(m))) / 2, -1, 1)
+    assert mean == pytest.approx(1368.0 / 4, rel=1e-10)
+    # Any day: the annual-mean-free identity holds too (global mean S_0/4 times (d_0/d)^2).
+    solstice, _ = scipy.integrate.quad(
+        lambda m: float(daily_mean_insolation(np.array(m), np.radians(23.45), 1.03)) / 2, -1, 1)
+    assert solstice == pytest.approx(1.03 * 1368.0 / 4, rel=1e-8)
+
+
+def test_solstice_insolation_at_the_poles():
+    # Polar day: the sun circles at elevation delta, S = S_0 sin(delta) (Hartmann 1994, 2.2);
+    # polar night in the other hemisphere.
+    delta = np.radians(23.45)
+    values = daily_mean_insolation(np.array([-1 + 1e-12, 1 - 1e-12]), declination=delta)
+    assert values[1] == pytest.approx(1368.0 * np.sin(delta), rel=1e-5)
+    assert values[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def shortwave(parameters=ShortwaveParameters(), humidity=None, cover=0.0, top=None,
+              stratiform=0.0, insolation=400.0, ozone=(0.0, 0.0), zenith=1.0, albedo=0.07):
+    q = np.zeros((1, LEVELS.count, 1, 1)) if humidity is None else humidity
+    field = lambda x: np.full((1, 1, 1), x)  # noqa: E731
+    top = np.full((1, 1, 1), LEVELS.count if top is None else top)
+    return shortwave_radiation(shortwave_constants(LEVELS, parameters), field(1.0), q,
+                               field(cover), top, field(stratiform), field(1.0),
+                               field(insolation), field(ozone[0]), field(ozone[1]),
+                               field(zenith), albedo)
+
+
+def test_transparent_clear_column_passes_the_sun_to_the_surface():
+    result = shortwave(TRANSPARENT, albedo=0.2)
+    assert np.allclose(result.absorbed, 0.0)
+    assert result.surface_downward[0, 0, 0] == pytest.approx(400.0)
+    # Only the visible band (0.95) is reflected by the surface.
+    assert result.top_net[0, 0, 0] == pytest.approx(400.0 * (1 - 0.95 * 0.2))
+    assert result.surface_net[0, 0, 0] == pytest.approx(result.top_net[0, 0, 0])
+
+
+def test_cloud_and_stratocumulus_reflect_in_series():
+    # No absorption: the outgoing visible flux is S_v [a_c + (1 - a_c) a_st + (1 - a_c)(1 - a_st) a_s].
+    cover, stratiform, albedo = 0.6, 0.4, 0.07
+    result = shortwave(TRANSPARENT, cover=cover, top=3, stratiform=stratiform, albedo=albedo)
+    a_c, a_st = 0.43 * cover, 0.5 * stratiform
+    reflected = 0.95 * 400.0 * (a_c + (1 - a_c) * a_st + (1 - a_c) * (1 - a_st) * albedo)
+    assert 400.0 - result.top_net[0, 0, 0] == pytest.approx(reflected, rel=1e-12)
+
+
+def test_dry_air_absorbs_by_beer_lambert_along_the_slant_path():
+    zenith = 1.3
+    result = shortwave(ShortwaveParameters(vapour_visible=0.0, vapour_near_infrared=0.0),
+                       zenith=zenith, albedo=0.0)
+    absorptivity = 0.033 + 0.033 * LEVELS.full**2
+    absorptivity[0] = 0.033
+    depth = zenith * (LEVELS.thickness * absorptivity).sum()
+    expected = 400.0 * (0.95 * np.exp(-depth) + 0.05)
+    assert result.surface_downward[0, 0, 0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_shortwave_conserves_energy_in_a_moist_cloudy_column():
+    humidity = tropical()[1]
+    result = shortwave(humidity=humidity, cover=0.7, top=3, stratiform=0.3,
+                       ozone=(4.0, 3.0), zenith=1.2, albedo=0.07)
+    absorbed = column_sum(result.absorbed)[0, 0, 0]
+    assert result.top_net[0, 0, 0] == pytest.approx(absorbed + result.surface_net[0, 0, 0],
+                                                    rel=1e-12)
+    assert 0 < absorbed < 0.3 * 400.0  # the atmosphere absorbs a few tens of W m-2
+    # Water vapour takes the whole near-infrared band (0.05 S) before the surface.
+    assert result.absorbed[0, 1:].sum() > 0.05 * 400.0 * 0.9
+
+
+def longwave(temperature, humidity, cover, top, surface_temperature, parameters=LongwaveParameters(),
+             cooling=0.0):
+    c = longwave_constants(LEVELS, parameters)
+    field = lambda x: np.full((temperature.shape[0], 1, 1), x)  # noqa: E731
+    ps = field(1.0)
+    tau = longwave_transmissivity(c, ps, humidity, field(cover), np.full((temperature.shape[0], 1, 1), top))
+    down = longwave_downward(c, temperature, tau)
+    emission = parameters.surface_emissivity * SIGMA_SB * field(surface_temperature) ** 4
+    return longwave_upward(c, temperature, tau, down, field(surface_temperature), emission, ps,
+                           field(cooling))
+
+
+@pytest.mark.parametrize("cover", [0.0, 1.0])
+def test_isothermal_atmosphere_over_a_black_surface_emits_sigma_t4(cover):
+    # Every band's upward flux stays at its black-body value, and the stratospheric black band
+    # (eps p_s) makes up the rest: OLR = sigma T^4 with or without clouds and vapour.
+    temperature = np.full((1, LEVELS.count, 1, 1), 260.0)
+    result = longwave(temperature, humidity_at(0.8, temperature), cover, 3, 260.0,
+                      LongwaveParameters(surface_emissivity=1.0))
+    assert result.outgoing[0, 0, 0] == pytest.approx(SIGMA_SB * 260.0**4, rel=1e-12)
+
+
+def test_transparent_atmosphere_passes_the_surface_emission_except_the_black_band():
+    temperature = column(constant_lapse_rate(290.0))
+    clear = LongwaveParameters(window=0.0, carbon_dioxide=0.0, weak_vapour=0.0, strong_vapour=0.0,
+                               thin_cloud=0.0, thick_cloud=0.0)
+    result = longwave(temperature, humidity_at(0.5, temperature), 0.0, LEVELS.count, 295.0, clear)
+    emission = 0.98 * SIGMA_SB * 295.0**4
+    b = SIGMA_SB * np.array([0.75 * temperature[0, 0, 0, 0] + 0.25 * half_temperature(temperature, 0),
+                             0.5 * temperature[0, 1, 0, 0] + 0.25 * (half_temperature(temperature, 0)
+                                                                     + half_temperature(temperature, 1))]) ** 4
+    stratospheric = 0.05 * (LEVELS.thickness[:2] * b).sum() / LEVELS.thickness[:2].sum()
+    assert result.outgoing[0, 0, 0] == pytest.approx(0.95 * emission + stratospheric, rel=1e-12)
+    black = 0.05 * 0.98 * SIGMA_SB * temperature[0, -1, 0, 0] ** 4
+    assert result.surface_downward[0, 0, 0] == pytest.approx(black, rel=1e-12)
+
+
+def half_temperature(temperature, k):
+    """T at half level k + 1/2, linear in ln sigma."""
+    t, s, h = temperature[0, :, 0, 0], np.log(LEVELS.full), np.log(LEVELS.half[k + 1])
+    return t[k] + (h - s[k]) / (s[k + 1] - s[k]) * (t[k + 1] - t[k])
+
+
+def test_longwave_conserves_energy_and_clouds_warm_the_surface():
+    temperature, humidity, _ = tropical()
+    clear = longwave(temperature, humidity, 0.0, LEVELS.count, 300.0, cooling=2.0)
+    cloudy = longwave(temperature, humidity, 1.0, 3, 300.0, cooling=2.0)
+    for result in (clear, cloudy):
+        absorbed = column_sum(result.absorbed)[0, 0, 0]
+        assert absorbed == pytest.approx(result.surface_net_upward[0, 0, 0]
+                                         - result.outgoing[0, 0, 0], rel=1e-12)
+        assert absorbed < 0  # the atmosphere cools
+    assert 150 < cloudy.outgoing[0, 0, 0] < clear.outgoing[0, 0, 0] < 320
+    assert cloudy.surface_downward[0, 0, 0] > clear.surface_downward[0, 0, 0]
+
+
+def test_longwave_black_body_stays_in_float16_range():
+    c = longwave_constants(LEVELS, convert=lambda x: np.asarray(NumberFormat.parse("e5m10").array(x)))
+    temperature = NumberFormat.parse("e5m10").array(np.array([180.0, 250.0, 320.0]))
+    assert np.allclose(np.asarray(black_body(c, temperature)),
+                       SIGMA_SB * np.array([180.0, 250.0, 320.0]) ** 4, rtol=4e-3)
