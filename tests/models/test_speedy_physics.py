@@ -4,7 +4,10 @@ transfer solutions."""
 
 import numpy as np
 import pytest
+import scipy.integrate
 
+from pipeline.models.speedy.physics.column import (ColumnState, SurfaceBoundary, column_physics,
+                                                   physics_constants)
 from pipeline.models.speedy.physics.convection import (LATENT_HEAT_PER_CP, convection,
                                                        convection_constants)
 from pipeline.models.speedy.physics.humidity import (saturation_constants,
@@ -12,12 +15,25 @@ from pipeline.models.speedy.physics.humidity import (saturation_constants,
 from pipeline.models.speedy.physics.large_scale_condensation import (
     condensation_constants, large_scale_condensation)
 from pipeline.models.speedy.physics.levels import layer_mass
+from pipeline.models.speedy.physics.longwave_radiation import (
+    LongwaveParameters, black_body, longwave_constants, longwave_downward,
+    longwave_transmissivity, longwave_upward)
+from pipeline.models.speedy.physics.shortwave_radiation import (
+    ShortwaveParameters, daily_mean_insolation, shortwave_constants, shortwave_radiation,
+    solar_forcing)
+from pipeline.models.speedy.physics.surface_fluxes import (sea_surface_fluxes,
+                                                           surface_flux_constants)
+from pipeline.models.speedy.physics.vertical_diffusion import (vertical_diffusion,
+                                                               vertical_diffusion_constants)
+from pipeline.models.speedy.spectral import gaussian_latitudes
 from pipeline.precision import NumberFormat
 from tests.models.speedy_soundings import (LEVELS, column, constant_lapse_rate, geopotential_over_cp,
                                           humidity_at, saturation,
                                           stable, tropical)
 
 DT = 2400.0  # s, SPEEDY's step at T30
+HEAT = 1004.0  # c_p, J kg-1 K-1
+SIGMA_SB = 5.67e-8
 
 
 def tendency(flux, surface_pressure=1.0):
@@ -185,21 +201,12 @@ def test_subsaturated_air_does_not_condense_and_a_step_never_overshoots():
 
 # --- radiation --------------------------------------------------------------------------------
 
-from pipeline.models.speedy.physics.longwave_radiation import (  # noqa: E402
-    LongwaveParameters, black_body, longwave_constants, longwave_downward,
-    longwave_transmissivity, longwave_upward)
-from pipeline.models.speedy.physics.shortwave_radiation import (  # noqa: E402
-    ShortwaveParameters, daily_mean_insolation, shortwave_constants, shortwave_radiation)
-from pipeline.models.speedy.spectral import gaussian_latitudes  # noqa: E402
 
-SIGMA_SB = 5.67e-8
 TRANSPARENT = ShortwaveParameters(dry_air=0.0, aerosol=0.0, vapour_visible=0.0,
                                   vapour_near_infrared=0.0, cloud_per_humidity=0.0)
 
 
 def test_equinox_insolation_is_s0_cos_latitude_over_pi_with_global_mean_s0_over_4():
-    import scipy.integrate
-
     mu = gaussian_latitudes(48)[0]
     assert np.allclose(daily_mean_insolation(mu), 1368.0 * np.sqrt(1 - mu**2) / np.pi, rtol=1e-14)
     mean, _ = scipy.integrate.quad(lambda m: float(daily_mean_insolation(np.array(m))) / 2, -1, 1)
@@ -332,3 +339,149 @@ def test_longwave_black_body_stays_in_float16_range():
     temperature = NumberFormat.parse("e5m10").array(np.array([180.0, 250.0, 320.0]))
     assert np.allclose(np.asarray(black_body(c, temperature)),
                        SIGMA_SB * np.array([180.0, 250.0, 320.0]) ** 4, rtol=4e-3)
+
+
+# --- surface fluxes ---------------------------------------------------------------------------
+
+
+
+def sea_fluxes(sst, lowest_temperature=290.0, u=10.0, v=0.0, rh=0.8):
+    # Two lowest levels at the same temperature: T_0 = T_{K-1}, no extrapolation.
+    temperature = np.full((1, LEVELS.count, 1, 1), lowest_temperature)
+    humidity = humidity_at(rh, temperature)
+    phi = geopotential_over_cp(temperature)
+    wind = np.zeros_like(temperature)
+    result = sea_surface_fluxes(surface_flux_constants(LEVELS), saturation_constants(), np.ones((1, 1, 1)),
+                                wind + u, wind + v, temperature, humidity, phi,
+                                np.full((1, 1, 1), sst))
+    return result, temperature, humidity, phi
+
+
+def test_bulk_formulae_in_neutral_conditions():
+    # SST equal to the lowest level's T + Phi/c_p: no stability correction, so
+    # H = C_H c_p rho |V| (SST - T_0), E = C_H rho |V| (q_s(SST) - q), tau = -C_D rho |V| u.
+    _, temperature, _, phi = sea_fluxes(300.0)
+    neutral = 290.0 + phi[0, -1, 0, 0]
+    result, temperature, humidity, _ = sea_fluxes(neutral)
+    rho_v = 1e5 / (287.0 * 290.0) * np.hypot(0.95 * 10.0, 5.0)  # gusts of 5 m/s
+    assert HEAT * result.sensible[0, 0, 0] == pytest.approx(0.9e-3 * HEAT * rho_v * (neutral - 290.0))
+    q_sea = saturation_specific_humidity(saturation_constants(), np.array(neutral), 1.0)
+    assert result.evaporation[0, 0, 0] == pytest.approx(0.9e-3 * rho_v * (q_sea - humidity[0, -1, 0, 0]))
+    assert result.u_stress[0, 0, 0] == pytest.approx(-1e-3 * rho_v * 10.0)
+    assert result.v_stress[0, 0, 0] == 0.0
+    assert result.emission[0, 0, 0] == pytest.approx(0.98 * SIGMA_SB * neutral**4)
+
+
+def test_stability_strengthens_exchange_over_warm_sea_and_weakens_it_over_cold():
+    neutral = 290.0 + sea_fluxes(300.0)[3][0, -1, 0, 0]
+    exchange = {}
+    for offset in (-10.0, -2.0, 0.0, 2.0, 10.0):
+        result = sea_fluxes(neutral + offset)[0]
+        exchange[offset] = result.u_stress[0, 0, 0]
+    base = exchange[0.0]
+    assert exchange[10.0] / base == pytest.approx(1 + 0.67)  # capped at 3 K
+    assert exchange[2.0] / base == pytest.approx(1 + 0.67 * 2 / 3)
+    assert exchange[-2.0] / base == pytest.approx(1 - 0.67 * 1 / 3)  # halved when stable
+    assert exchange[-10.0] / base == pytest.approx(1 - 0.67)
+
+
+def test_moist_air_over_a_cold_sea_condenses_onto_it():
+    result = sea_fluxes(280.0, lowest_temperature=290.0, rh=0.95)[0]
+    assert result.evaporation[0, 0, 0] < 0 and result.sensible[0, 0, 0] < 0
+
+
+# --- vertical diffusion -----------------------------------------------------------------------
+
+def run_diffusion(temperature, humidity, deep=False):
+    qs = saturation(temperature)
+    phi = geopotential_over_cp(temperature)
+    return vertical_diffusion(vertical_diffusion_constants(LEVELS), np.ones((temperature.shape[0], 1, 1)),
+                              temperature + phi, humidity / qs, humidity, qs, phi,
+                              np.full((temperature.shape[0], 1, 1), deep))
+
+
+def test_vertical_diffusion_conserves_energy_and_water_in_every_column():
+    rng = np.random.default_rng(3)
+    temperature = column(np.stack([constant_lapse_rate(t, g) for t, g in
+                                   zip(rng.uniform(260, 305, 20), rng.uniform(0.003, 0.0105, 20))]))
+    humidity = humidity_at(rng.uniform(0.05, 1.0, (20, LEVELS.count)), temperature)
+    result = run_diffusion(temperature, humidity)
+    assert np.abs(column_sum(result.energy)).max() < 1e-12 * np.abs(result.energy).max()
+    assert np.abs(column_sum(result.water)).max() < 1e-12 * np.abs(result.water).max()
+    assert np.abs(result.energy).max() > 0 and np.abs(result.water).max() > 0
+
+
+def test_dry_adiabatic_adjustment_damps_super_adiabatic_lapse_rates():
+    # 11 K/km below a 200 K tropopause exceeds the dry adiabat (9.8 K/km): s decreases with
+    # height there. The adjustment warms the upper unstable layers at the expense of those
+    # below, reducing every measure of the instability, s_{k+1} + 0.1 dPhi/c_p - s_k > 0.
+    temperature = column(constant_lapse_rate(300.0, 0.011, tropopause=200.0))
+    phi = geopotential_over_cp(temperature)
+    s = temperature + phi
+
+    def instability(s):
+        excess = s[0, 1:, 0, 0] + 0.1 * (phi[0, :-1, 0, 0] - phi[0, 1:, 0, 0]) - s[0, :-1, 0, 0]
+        return np.maximum(excess, 0.0)
+
+    before = instability(s)
+    assert before[3:].min() > 0  # unstable from sigma = 0.34 down
+    result = run_diffusion(temperature, humidity_at(0.3, temperature))
+    heating = tendency(result.energy)
+    assert heating[0, -1, 0, 0] < 0 and heating[0, 3, 0, 0] > 0
+    after = instability(s + 600.0 * heating)  # ten minutes
+    assert after.sum() < before.sum()
+
+
+def test_shallow_convection_moves_moist_static_energy_up_and_deep_convection_halves_it():
+    temperature, humidity, _ = tropical(relative_humidity=(0.3,) * 6 + (0.5, 0.95))
+    alone, with_deep = run_diffusion(temperature, humidity), run_diffusion(temperature, humidity, True)
+    assert alone.energy[0, -2, 0, 0] > 0 and alone.water[0, -2, 0, 0] > 0
+    assert with_deep.energy[0, -2, 0, 0] == pytest.approx(0.5 * alone.energy[0, -2, 0, 0])
+    after = humidity + 2 * DT * tendency(alone.water)
+    assert after.min() > 0
+
+
+# --- the whole column -------------------------------------------------------------------------
+
+
+def aquaplanet_column(sst=302.0, mu=0.1):
+    temperature, humidity, phi = tropical(sst - 2.0)
+    field = lambda x: np.full((1, 1, 1), x)  # noqa: E731
+    solar = solar_forcing(np.array([mu]))
+    boundary = SurfaceBoundary(field(sst), 0.07, 0.0, 0.0, field(solar.insolation[0]),
+                               field(solar.ozone_lower[0]), field(solar.ozone_upper[0]),
+                               field(solar.zenith_factor[0]), field(solar.polar_night_cooling[0]))
+    wind = np.zeros_like(temperature) + 5.0
+    return ColumnState(temperature, humidity, wind, 0.5 * wind, phi, field(1.0)), boundary
+
+
+def test_column_physics_closes_the_water_and_energy_budgets():
+    # sum_k M_k dq/dt = E - P and sum_k c_p M_k dT/dt = L P + H + (SW_top - SW_sfc) +
+    # (LW_sfc,up - OLR): each scheme's fluxes add up to the column's sources and sinks.
+    state, boundary = aquaplanet_column()
+    tendencies, diagnostics, _ = column_physics(physics_constants(LEVELS), state, boundary, None, True)
+    mass = layer_mass(LEVELS)[None, :, None, None]
+    rain = diagnostics.convective_precipitation + diagnostics.large_scale_precipitation
+    assert rain[0, 0, 0] > 0
+    water = column_sum(mass * tendencies.humidity)
+    assert water[0, 0, 0] == pytest.approx((diagnostics.evaporation - rain)[0, 0, 0], rel=1e-10)
+    energy = column_sum(HEAT * mass * tendencies.temperature)
+    sources = (2501.0 * rain + diagnostics.sensible_heat
+               + diagnostics.top_shortwave_net - diagnostics.surface_shortwave_net
+               + diagnostics.surface_longwave_net_upward - diagnostics.outgoing_longwave)
+    assert energy[0, 0, 0] == pytest.approx(sources[0, 0, 0], rel=1e-10)
+    # Drag on the lowest layer only, opposing the wind.
+    assert tendencies.u[0, -1, 0, 0] < 0 and np.all(tendencies.u[0, :-1] == 0)
+
+
+def test_column_physics_reuses_its_radiation_between_calls():
+    state, boundary = aquaplanet_column()
+    c = physics_constants(LEVELS)
+    _, first, memory = column_physics(c, state, boundary, None, True)
+    warmer = ColumnState(state.temperature + 1.0, 0.5 * state.humidity, state.u, state.v,
+                         state.geopotential, state.surface_pressure)
+    _, kept, same = column_physics(c, warmer, boundary, memory, False)
+    _, fresh, _ = column_physics(c, warmer, boundary, memory, True)
+    assert same is memory and kept.top_shortwave_net is first.top_shortwave_net
+    assert fresh.top_shortwave_net[0, 0, 0] != first.top_shortwave_net[0, 0, 0]
+    assert kept.outgoing_longwave[0, 0, 0] > first.outgoing_longwave[0, 0, 0]  # longwave every call
