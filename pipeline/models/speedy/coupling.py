@@ -87,7 +87,7 @@ DERIVED = {
                                                   "flux at the surface", SERIES, None, MEAN),
 }
 VARIABLES = {**{name: variable for name, variable, _ in WINDOW_MEANS}, **DERIVED}
-MEMORY_FIELDS = 10  # RadiationMemory.fields()
+MEMORY_FIELDS = 7  # RadiationMemory.fields()
 
 
 class MoistPhysics:
@@ -122,7 +122,8 @@ class MoistPhysics:
         grid, k = self.grid, self.count
         level = np.zeros((members, k, grid.nlon, grid.nlat))
         flat = np.zeros((members, grid.nlon, grid.nlat))
-        memory = [level, flat, flat, flat, level, level, level, level, flat, flat]
+        bands = np.zeros((members, k, 4, grid.nlon, grid.nlat))
+        memory = [level, flat, flat, flat, bands, flat, flat]
         return ([a.copy() for a in memory] + [flat.copy() for _ in DIAGNOSTIC_FIELDS]
                 + [np.zeros(members)])
 

@@ -68,7 +68,7 @@ class CloudResult:
 
 
 def cloud_constants(count: int, parameters: CloudParameters = CloudParameters(),
-                    convert=float) -> CloudConstants:
+                    convert=np.asarray) -> CloudConstants:
     p = parameters
     c = lambda value: float(convert(np.float64(value)))  # noqa: E731
     return CloudConstants(

@@ -31,7 +31,7 @@ from pipeline.models.speedy.physics.humidity import (relative_humidity, saturati
                                                      saturation_specific_humidity)
 from pipeline.models.speedy.physics.large_scale_condensation import (
     CondensationParameters, condensation_constants, large_scale_condensation)
-from pipeline.models.speedy.physics.levels import layer_mass, rounded_list, stack_levels
+from pipeline.models.speedy.physics.levels import layer_mass
 from pipeline.models.speedy.physics.longwave_radiation import (
     LongwaveParameters, longwave_constants, longwave_downward, longwave_transmissivity,
     longwave_upward)
@@ -81,20 +81,19 @@ class RadiationMemory:
     surface_shortwave_down: object  # W m-2
     surface_shortwave_net: object
     top_shortwave_net: object
-    transmissivity: list  # four (member, K, lon, lat) arrays
+    transmissivity: object  # longwave, (member, K, 4, lon, lat)
     cloud_cover: object
     stratiform_cover: object
 
     def fields(self) -> list:
         """The memory as a flat list of arrays (for a model state)."""
         return [self.shortwave_absorbed, self.surface_shortwave_down, self.surface_shortwave_net,
-                self.top_shortwave_net, *self.transmissivity, self.cloud_cover,
+                self.top_shortwave_net, self.transmissivity, self.cloud_cover,
                 self.stratiform_cover]
 
     @classmethod
     def from_fields(cls, fields) -> RadiationMemory:
-        f = list(fields)
-        return cls(f[0], f[1], f[2], f[3], f[4:8], f[8], f[9])
+        return cls(*fields)
 
 
 @dataclass
@@ -141,7 +140,7 @@ class PhysicsParameters:
 @dataclass(frozen=True)
 class PhysicsConstants:
     count: int
-    sigma: list
+    sigma: object  # (K, 1, 1)
     saturation: object
     convection: object
     condensation: object
@@ -150,19 +149,20 @@ class PhysicsConstants:
     longwave: object
     surface: object
     diffusion: object
-    flux_to_tendency: list  # s g / (p_0 dsigma_k)
-    radiation_to_tendency: list  # s g / (p_0 c_p dsigma_k)
+    flux_to_tendency: object  # s g / (p_0 dsigma_k), (K, 1, 1)
+    radiation_to_tendency: object  # s g / (p_0 c_p dsigma_k), (K, 1, 1)
     heat_capacity: float
 
 
-def physics_constants(levels: SigmaLevels, convert=float, scale: float = 1.0,
+def physics_constants(levels: SigmaLevels, convert=np.asarray, scale: float = 1.0,
                       parameters: PhysicsParameters = PhysicsParameters()) -> PhysicsConstants:
     """Every scheme's constants rounded once through ``convert``; ``scale`` multiplies the
     returned tendencies (see the module docstring)."""
-    factor = scale / layer_mass(levels)
+    column = (levels.count, 1, 1)
+    factor = (scale / layer_mass(levels)).reshape(column)
     p = parameters
     return PhysicsConstants(
-        levels.count, rounded_list(levels.full, convert), saturation_constants(convert),
+        levels.count, convert(levels.full.reshape(column)), saturation_constants(convert),
         convection_constants(levels, p.convection, convert),
         condensation_constants(levels, p.condensation, convert),
         cloud_constants(levels.count, p.clouds, convert),
@@ -170,8 +170,7 @@ def physics_constants(levels: SigmaLevels, convert=float, scale: float = 1.0,
         longwave_constants(levels, p.longwave, convert),
         surface_flux_constants(levels, p.surface, convert),
         vertical_diffusion_constants(levels, p.diffusion, convert),
-        rounded_list(factor, convert), rounded_list(factor / HEAT_CAPACITY, convert),
-        float(convert(np.float64(HEAT_CAPACITY))))
+        convert(factor), convert(factor / HEAT_CAPACITY), float(convert(np.float64(HEAT_CAPACITY))))
 
 
 def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBoundary,
@@ -183,9 +182,7 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
     q = np.maximum(state.humidity, 0.0)
     s = t + phi  # dry static energy / c_p
     # 1. Humidity.
-    pressure = [sigma * ps for sigma in c.sigma]
-    qs = stack_levels([saturation_specific_humidity(c.saturation, t[:, k], pressure[k])
-                       for k in range(c.count)])
+    qs = saturation_specific_humidity(c.saturation, t, c.sigma * ps[:, None])
     rh = relative_humidity(q, qs)
     # 2. Precipitation.
     deep = convection(c.convection, ps, s, q, qs)
@@ -212,25 +209,17 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
     # 7. Vertical diffusion.
     diffusion = vertical_diffusion(c.diffusion, ps, s, rh, q, qs, phi,
                                    deep.cloud_top < c.count)
-    # Sum the flux convergences and convert them to tendencies.
-    inverse_ps = 1.0 / ps
-    energy = deep.energy + large_scale.energy + diffusion.energy
-    water = deep.water + large_scale.water + diffusion.water
+    # Sum the flux convergences (the surface's into the lowest layer) and convert them.
+    inverse_ps = (1.0 / ps)[:, None]
+    energy = at_bottom(deep.energy + large_scale.energy + diffusion.energy, surface.sensible)
+    water = at_bottom(deep.water + large_scale.water + diffusion.water, surface.evaporation)
     radiative = memory.shortwave_absorbed + longwave.absorbed
-    low = c.count - 1
-    zero = 0.0 * ps
-    temperature, humidity, u, v = [], [], [], []
-    for k in range(c.count):
-        factor = c.flux_to_tendency[k] * inverse_ps
-        gained = energy[:, k] + surface.sensible if k == low else energy[:, k]
-        moistened = water[:, k] + surface.evaporation if k == low else water[:, k]
-        temperature.append(factor * gained + (c.radiation_to_tendency[k] * inverse_ps)
-                           * radiative[:, k])
-        humidity.append(factor * moistened)
-        u.append(factor * surface.u_stress if k == low else zero)
-        v.append(factor * surface.v_stress if k == low else zero)
-    tendencies = PhysicsTendencies(stack_levels(temperature), stack_levels(humidity),
-                                   stack_levels(u), stack_levels(v))
+    factor = c.flux_to_tendency * inverse_ps
+    zero = 0.0 * t[:, :-1]
+    tendencies = PhysicsTendencies(
+        factor * energy + (c.radiation_to_tendency * inverse_ps) * radiative, factor * water,
+        np.concatenate((zero, factor[:, -1:] * surface.u_stress[:, None]), axis=1),
+        np.concatenate((zero, factor[:, -1:] * surface.v_stress[:, None]), axis=1))
     diagnostics = PhysicsDiagnostics(
         deep.precipitation, large_scale.precipitation, surface.evaporation,
         c.heat_capacity * surface.sensible, longwave.outgoing, memory.top_shortwave_net,
@@ -242,3 +231,8 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
          surface.near_surface_temperature, "surface_longwave_down": longwave.surface_downward,
          "stratiform_cover": memory.stratiform_cover})
     return tendencies, diagnostics, memory
+
+
+def at_bottom(fluxes, surface_flux):
+    """``fluxes`` (member, K, lon, lat) with ``surface_flux`` added to the lowest layer."""
+    return np.concatenate((fluxes[:, :-1], fluxes[:, -1:] + surface_flux[:, None]), axis=1)

@@ -65,6 +65,7 @@ class ConvectionParameters:
 class ConvectionConstants:
     count: int
     weights: list  # w_k (half-level interpolation), rounded
+    weights_column: object  # the same as a (K - 1, 1, 1) array
     entrainment: list  # e_k, rounded (zero at the top and in the boundary layer)
     base_flux: float  # p_0 dsigma_{K-1} / (g tau_cnv), kg m-2 s-1
     minimum_surface_pressure: float
@@ -88,7 +89,7 @@ class ConvectionResult:
 
 
 def convection_constants(levels: SigmaLevels, parameters: ConvectionParameters = ConvectionParameters(),
-                         convert=float) -> ConvectionConstants:
+                         convert=np.asarray) -> ConvectionConstants:
     p = parameters
     k = levels.count
     shape = np.maximum(0.0, levels.full - 0.5) ** 2
@@ -96,7 +97,8 @@ def convection_constants(levels: SigmaLevels, parameters: ConvectionParameters =
     entrainment = p.maximum_entrainment * shape / shape.sum() if shape.sum() > 0 else shape
     c = lambda value: float(convert(np.float64(value)))  # noqa: E731
     return ConvectionConstants(
-        k, rounded_list(half_level_weights(levels), convert), rounded_list(entrainment, convert),
+        k, rounded_list(half_level_weights(levels), convert),
+        convert(half_level_weights(levels).reshape((k - 1, 1, 1))), rounded_list(entrainment, convert),
         c(REFERENCE_PRESSURE * levels.thickness[-1] / (GRAVITY * p.relaxation_hours * 3600.0)),
         c(p.minimum_surface_pressure), c(2.0 / (1.0 - p.minimum_surface_pressure)),
         c(p.boundary_layer_humidity), c(p.secondary_humidity), c(p.secondary_mass_flux),
@@ -157,18 +159,14 @@ def convection(c: ConvectionConstants, surface_pressure, dry_static_energy, humi
     water = [None] * c.count
     energy[bottom] = down_s - up_s
     water_bottom = down_q - up_q
-    precipitation = 0.0 * ps
     secondary_total = 0.0 * ps
     zero = 0.0 * ps
     for k in range(bottom - 1, 0, -1):
+        # Entraining layers (between the base and the top): the updraught takes in
+        # e_k p_s M_b of the layer's air. Above them every flux stays as it is, so after the
+        # loop the fluxes are those through the base of the top layer.
         entraining = k > cloud_top
-        top = k == cloud_top
         into_s, into_q = up_s - down_s, up_q - down_q  # net upward flux through the layer's base
-        # Top layer: condensation to saturation at its lower half level, and detrainment.
-        saturation_half = at_half_level(qs, k, w)
-        rain = np.maximum(up_q - mass * saturation_half, 0.0)
-        precipitation = np.where(top, rain, precipitation)
-        # Entraining layer: the updraught takes in e_k p_s M_b of the layer's air.
         entrained = np.where(entraining, c.entrainment[k] * ps * base_mass, zero)
         mass = mass + entrained
         up_s = up_s + entrained * s[:, k]
@@ -179,13 +177,19 @@ def convection(c: ConvectionConstants, surface_pressure, dry_static_energy, humi
         secondary = np.where(entraining & (dryness > 0.0),
                              c.secondary_mass_flux * base_mass * dryness, zero)
         secondary_total = secondary_total + secondary
-        energy[k] = np.where(entraining, into_s + (new_down_s - up_s),
-                             np.where(top, into_s + c.latent_heat * rain, zero))
-        water[k] = np.where(entraining, into_q + (new_down_q - up_q) + secondary,
-                            np.where(top, into_q - rain, zero))
+        energy[k] = np.where(entraining, into_s + (new_down_s - up_s), zero)
+        water[k] = np.where(entraining, into_q + (new_down_q - up_q) + secondary, zero)
         down_s = np.where(entraining, new_down_s, down_s)
         down_q = np.where(entraining, new_down_q, down_q)
     energy[0], water[0] = zero, zero
     water[bottom] = water_bottom - secondary_total
-    return ConvectionResult(stack_levels(energy), stack_levels(water), precipitation,
-                            cloud_top, base_mass)
+    # The top layer: condensation to saturation at its lower half level, detrainment.
+    top = np.minimum(cloud_top, c.count - 2)[:, None]  # (a valid index where there is none)
+    saturation_half = np.take_along_axis(
+        qs[:, :-1] + np.asarray(c.weights_column) * (qs[:, 1:] - qs[:, :-1]), top, axis=1)[:, 0]
+    precipitation = np.where(active, np.maximum(up_q - mass * saturation_half, 0.0), zero)
+    at_top = np.arange(c.count)[None, :, None, None] == cloud_top[:, None]
+    energy = np.where(at_top, (up_s - down_s + c.latent_heat * precipitation)[:, None],
+                      stack_levels(energy))
+    water = np.where(at_top, (up_q - down_q - precipitation)[:, None], stack_levels(water))
+    return ConvectionResult(energy, water, precipitation, cloud_top, base_mass)

@@ -46,7 +46,7 @@ class SaturationConstants:
     denominator: float  # (1 - eps) e_0
 
 
-def saturation_constants(convert=float) -> SaturationConstants:
+def saturation_constants(convert=np.asarray) -> SaturationConstants:
     """The constants of `saturation_specific_humidity`, each passed through ``convert``
     (rounding to the run's format; the identity for float64)."""
     c = lambda value: float(convert(value))  # noqa: E731

@@ -60,7 +60,7 @@ class CondensationResult:
 
 def condensation_constants(levels: SigmaLevels,
                            parameters: CondensationParameters = CondensationParameters(),
-                           convert=float) -> CondensationConstants:
+                           convert=np.asarray) -> CondensationConstants:
     p = parameters
     sigma2 = levels.full**2
     reference = p.surface_humidity + p.humidity_range * (sigma2 - 1.0)

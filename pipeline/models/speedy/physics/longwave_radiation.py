@@ -67,7 +67,10 @@ class LongwaveParameters:
 class LongwaveConstants:
     count: int
     thickness: list
-    weights: list  # ln-sigma interpolation to half levels
+    thickness_column: object  # dsigma_k as a (K, 1, 1) array
+    weights_column: object  # ln-sigma interpolation to half levels, (K - 1, 1, 1)
+    cloudy_levels: object  # (K, 1, 1): 1 in the free troposphere (2..K-2), else 0
+    vapour_levels: object  # (K, 1, 1): 0 in the top layer, else 1
     window: float
     carbon_dioxide: float
     weak_vapour: float
@@ -94,9 +97,10 @@ class LongwaveConstants:
 class LongwaveDownward:
     absorbed: object  # (member, K, lon, lat) W m-2
     surface_downward: object  # W m-2 absorbed by the surface (all bands, emissivity applied, + black)
-    band_fluxes: list  # downward flux of each band at the surface (before emissivity)
+    band_fluxes: object  # (member, 4, lon, lat): each band's downward flux at the surface
     emission: object  # B_k (member, K, lon, lat)
     gradient: object  # dB_k
+    fractions: object  # f_b(T_k), (member, K, 4, lon, lat)
 
 
 @dataclass
@@ -108,16 +112,21 @@ class LongwaveResult:
 
 
 def longwave_constants(levels: SigmaLevels, parameters: LongwaveParameters = LongwaveParameters(),
-                       convert=float) -> LongwaveConstants:
+                       convert=np.asarray) -> LongwaveConstants:
     p = parameters
+    k = levels.count
     c = lambda value: float(convert(np.float64(value)))  # noqa: E731
     total = 1.0 - p.black_band
+    cloudy = np.zeros((k, 1, 1))
+    cloudy[2:k - 1] = 1.0
+    vapour = np.ones((k, 1, 1))
+    vapour[0] = 0.0
     return LongwaveConstants(
-        levels.count, rounded_list(levels.thickness, convert),
-        rounded_list(half_level_weights(levels), convert), c(p.window), c(p.carbon_dioxide),
-        c(p.weak_vapour), c(p.strong_vapour), c(p.thick_cloud), c(p.thin_cloud), c(p.black_band),
-        c(p.surface_emissivity), c(1.0 - p.surface_emissivity),
-        c(p.black_band * p.surface_emissivity),
+        k, rounded_list(levels.thickness, convert), convert(levels.thickness.reshape((k, 1, 1))),
+        convert(half_level_weights(levels).reshape((k - 1, 1, 1))), cloudy, vapour,
+        c(p.window), c(p.carbon_dioxide), c(p.weak_vapour), c(p.strong_vapour),
+        c(p.thick_cloud), c(p.thin_cloud), c(p.black_band), c(p.surface_emissivity),
+        c(1.0 - p.surface_emissivity), c(p.black_band * p.surface_emissivity),
         c(p.black_band / (levels.thickness[0] + levels.thickness[1])),
         c(STEFAN_BOLTZMANN * 1e8), c(4.0 * STEFAN_BOLTZMANN * 1e6), c(0.01),
         tuple(c(centre) for centre, _, _ in BAND_FITS),
@@ -137,33 +146,20 @@ def band_fractions(c: LongwaveConstants, temperature) -> list:
 
 
 def longwave_transmissivity(c: LongwaveConstants, surface_pressure, humidity, cloud_cover,
-                            cloud_top) -> list:
-    """tau[b] (member, K, lon, lat) for the four bands; SPEEDY computes them with the
+                            cloud_top):
+    """tau (member, K, 4, lon, lat) of the four bands; SPEEDY computes them with the
     shortwave radiation and keeps them until its next call."""
-    ps, q = surface_pressure, humidity
-    count = c.count
-    one = 0.0 * ps + 1.0
-    thin = c.thin_cloud * cloud_cover
-    thick = c.thick_cloud * cloud_cover
-    bands = [[], [], [], []]
-    for k in range(count):
-        depth = ps * c.thickness[k]
-        bands[1].append(np.exp(-depth * c.carbon_dioxide))
-        if k == 0:
-            bands[0].append(np.exp(-depth * c.window))
-            bands[2].append(one)
-            bands[3].append(one)
-            continue
-        weak, strong = c.weak_vapour * q[:, k], c.strong_vapour * q[:, k]
-        if k == 1 or k == count - 1:  # cloud-free: lower stratosphere and boundary layer
-            bands[0].append(np.exp(-depth * c.window))
-        else:
-            cloud = np.where(k < cloud_top, thin, thick)
-            bands[0].append(np.exp(-depth * (c.window + cloud)))
-            weak, strong = np.maximum(weak, thin), np.maximum(strong, thin)
-        bands[2].append(np.exp(-depth * weak))
-        bands[3].append(np.exp(-depth * strong))
-    return [stack_levels(band) for band in bands]
+    depth = surface_pressure[:, None] * c.thickness_column  # p_s dsigma_k
+    levels = np.arange(c.count)[None, :, None, None]
+    below_top = levels >= np.asarray(cloud_top)[:, None]
+    cover = cloud_cover[:, None]
+    thin = (c.thin_cloud * cover) * c.cloudy_levels  # (member, K, lon, lat), 0 where cloud-free
+    cloud = np.where(below_top, (c.thick_cloud * cover) * c.cloudy_levels, thin)
+    vapour = humidity * c.vapour_levels
+    bands = [np.exp(-depth * (c.window + cloud)), np.exp(-depth * c.carbon_dioxide),
+             np.exp(-depth * np.maximum(c.weak_vapour * vapour, thin)),
+             np.exp(-depth * np.maximum(c.strong_vapour * vapour, thin))]
+    return np.stack(bands, axis=2)
 
 
 def black_body(c: LongwaveConstants, temperature):
@@ -175,43 +171,38 @@ def black_body(c: LongwaveConstants, temperature):
 
 def layer_emission(c: LongwaveConstants, temperature):
     """(B_k, dB_k) per layer (see the module docstring)."""
-    t, w, count = temperature, c.weights, c.count
-    half = [t[:, k] + w[k] * (t[:, k + 1] - t[:, k]) for k in range(count - 1)]
-    mean_top = 0.75 * t[:, 0] + 0.25 * half[0]
-    mean_second = 0.5 * t[:, 1] + 0.25 * (half[0] + half[1])
+    t = temperature
+    half = t[:, :-1] + c.weights_column * (t[:, 1:] - t[:, :-1])  # T at half levels k + 1/2
+    mean_top = 0.75 * t[:, :1] + 0.25 * half[:, :1]
+    mean_second = 0.5 * t[:, 1:2] + 0.25 * (half[:, :1] + half[:, 1:2])
+    emission = black_body(c, np.concatenate((mean_top, mean_second, t[:, 2:]), axis=1))
     zero = 0.0 * mean_top
-    emission = [black_body(c, mean_top), black_body(c, mean_second)]
-    gradient = [zero, zero]
-    for k in range(2, count):
-        scaled = t[:, k] * c.per_hundred
-        cubed = scaled * scaled * scaled
-        emission.append(c.emission * (cubed * scaled))
-        jump = (np.maximum(half[k] - half[k - 1], 0.0) * 0.5 if k < count - 1
-                else np.maximum(t[:, k] - half[k - 1], 0.0))
-        gradient.append(c.gradient_emission * cubed * jump)
-    return stack_levels(emission), stack_levels(gradient)
+    jumps = np.concatenate((zero, zero, 0.5 * np.maximum(half[:, 2:] - half[:, 1:-1], 0.0),
+                            np.maximum(t[:, -1:] - half[:, -1:], 0.0)), axis=1)
+    scaled = t * c.per_hundred
+    gradient = c.gradient_emission * ((scaled * scaled * scaled) * jumps)
+    return emission, gradient
 
 
 def longwave_downward(c: LongwaveConstants, temperature, transmissivity) -> LongwaveDownward:
     """The downward pass, from space to the surface, for columns (member, K, lon, lat)."""
     emission, gradient = layer_emission(c, temperature)
-    fractions = [band_fractions(c, temperature[:, k]) for k in range(c.count)]
-    absorbed = [0.0 * emission[:, k] for k in range(c.count)]
-    fluxes = []
-    for b in range(BANDS):
-        flux = 0.0 * emission[:, 0]
-        for k in range(c.count):
-            tau = transmissivity[b][:, k]
-            emissivity = 1.0 - tau
-            source = fractions[k][b] * (emission[:, k] + emissivity * gradient[:, k])
-            new = tau * flux + emissivity * source
-            absorbed[k] = absorbed[k] + (flux - new)
-            flux = new
+    fractions = np.stack(band_fractions(c, temperature), axis=2)
+    tau = transmissivity
+    emissivity = 1.0 - tau
+    source = emissivity * (fractions * (emission[:, :, None] + emissivity * gradient[:, :, None]))
+    flux = 0.0 * source[:, 0]
+    fluxes = [flux]
+    for k in range(c.count):
+        flux = tau[:, k] * flux + source[:, k]
         fluxes.append(flux)
-    surface = c.surface_emissivity * (fluxes[0] + fluxes[1] + fluxes[2] + fluxes[3])
+    fluxes = np.stack(fluxes, axis=1)  # at the half levels, (member, K + 1, 4, lon, lat)
+    absorbed = (fluxes[:, :-1] - fluxes[:, 1:]).sum(axis=2)
+    band_fluxes = fluxes[:, -1]
     black = c.black_surface * emission[:, -1]
-    absorbed[-1] = absorbed[-1] - black
-    return LongwaveDownward(stack_levels(absorbed), surface + black, fluxes, emission, gradient)
+    surface = c.surface_emissivity * band_fluxes.sum(axis=1) + black
+    absorbed = np.concatenate((absorbed[:, :-1], absorbed[:, -1:] - black[:, None]), axis=1)
+    return LongwaveDownward(absorbed, surface, band_fluxes, emission, gradient, fractions)
 
 
 def longwave_upward(c: LongwaveConstants, temperature, transmissivity, down: LongwaveDownward,
@@ -219,28 +210,29 @@ def longwave_upward(c: LongwaveConstants, temperature, transmissivity, down: Lon
                     polar_night_cooling) -> LongwaveResult:
     """The upward pass from the surface (temperature T_s and emission E_s, W m-2) to space;
     returns every layer's total longwave gain, the OLR and the surface's net upward flux."""
-    surface_fractions = band_fractions(c, surface_temperature)
-    absorbed = [down.absorbed[:, k] for k in range(c.count)]
-    absorbed[-1] = absorbed[-1] + c.black_band * surface_emission
-    fractions = [band_fractions(c, temperature[:, k]) for k in range(c.count)]
-    outgoing = 0.0 * surface_emission
-    for b in range(BANDS):
-        flux = surface_fractions[b] * surface_emission + c.surface_reflectivity * down.band_fluxes[b]
-        for k in range(c.count - 1, -1, -1):
-            tau = transmissivity[b][:, k]
-            emissivity = 1.0 - tau
-            source = fractions[k][b] * (down.emission[:, k] - emissivity * down.gradient[:, k])
-            new = tau * flux + emissivity * source
-            absorbed[k] = absorbed[k] + (flux - new)
-            flux = new
-        outgoing = outgoing + flux
-    # The black band's stratospheric emission and the polar-night cooling, to space.
+    tau = transmissivity
+    emissivity = 1.0 - tau
+    source = emissivity * (down.fractions * (down.emission[:, :, None]
+                                             - emissivity * down.gradient[:, :, None]))
+    # (..., 4, lon, lat): the surface fields may lack the member axis (boundary conditions).
+    surface_fractions = np.stack(band_fractions(c, surface_temperature), axis=-3)
+    flux = surface_fractions * surface_emission[..., None, :, :] \
+        + c.surface_reflectivity * down.band_fluxes
+    fluxes = [flux]
+    for k in range(c.count - 1, -1, -1):
+        flux = tau[:, k] * flux + source[:, k]
+        fluxes.append(flux)
+    fluxes = np.stack(fluxes[::-1], axis=1)  # index k: up through half level k - 1/2
+    absorbed = (fluxes[:, 1:] - fluxes[:, :-1]).sum(axis=2)
+    # The black band's absorption in the boundary layer, its stratospheric emission and the
+    # polar-night cooling, to space.
     ps = surface_pressure
     to_space_top = (c.stratospheric_emission * c.thickness[0]) * ps * down.emission[:, 0] \
         + polar_night_cooling * ps
     to_space_second = (c.stratospheric_emission * c.thickness[1]) * ps * down.emission[:, 1]
-    absorbed[0] = absorbed[0] - to_space_top
-    absorbed[1] = absorbed[1] - to_space_second
-    outgoing = outgoing + (to_space_top + to_space_second)
-    return LongwaveResult(stack_levels(absorbed), outgoing,
+    zero = 0.0 * ps
+    corrections = stack_levels([-to_space_top, -to_space_second] + [zero] * (c.count - 3)
+                               + [zero + c.black_band * surface_emission])
+    outgoing = fluxes[:, 0].sum(axis=1) + (to_space_top + to_space_second)
+    return LongwaveResult(down.absorbed + (absorbed + corrections), outgoing,
                           surface_emission - down.surface_downward, down.surface_downward)

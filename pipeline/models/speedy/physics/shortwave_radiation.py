@@ -136,7 +136,7 @@ def solar_forcing(mu, declination=0.0, distance_factor=1.0, ozone_season=0.0,
 
 
 def shortwave_constants(levels: SigmaLevels, parameters: ShortwaveParameters = ShortwaveParameters(),
-                        convert=float) -> ShortwaveConstants:
+                        convert=np.asarray) -> ShortwaveConstants:
     p = parameters
     clear = p.dry_air + p.aerosol * levels.full**2
     clear[0] = p.dry_air

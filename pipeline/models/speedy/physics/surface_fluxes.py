@@ -83,7 +83,7 @@ class SurfaceFluxResult:
 
 def surface_flux_constants(levels: SigmaLevels,
                            parameters: SurfaceFluxParameters = SurfaceFluxParameters(),
-                           convert=float) -> SurfaceFluxConstants:
+                           convert=np.asarray) -> SurfaceFluxConstants:
     p = parameters
     c = lambda value: float(convert(np.float64(value)))  # noqa: E731
     return SurfaceFluxConstants(

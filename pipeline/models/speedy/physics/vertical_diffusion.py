@@ -58,7 +58,7 @@ class VerticalDiffusionConstants:
     diffused_levels: list  # k with sigma_{k+1/2} > 0.5, 2 <= k <= K-3
     adjustment_rate: float  # (p_0 / g) c_vdi / tau_vds
     static_energy_gradient: float
-    below_fractions: list  # [k][i]: dsigma_i / (1 - sigma_{k+1/2}) for i > k
+    redistribution: object  # (K, K - 1): +1 on the diagonal, -dsigma_i / (1 - sigma_{k+1/2}) below
 
 
 @dataclass
@@ -69,7 +69,7 @@ class VerticalDiffusionResult:
 
 def vertical_diffusion_constants(levels: SigmaLevels,
                                  parameters: VerticalDiffusionParameters = VerticalDiffusionParameters(),
-                                 convert=float) -> VerticalDiffusionConstants:
+                                 convert=np.asarray) -> VerticalDiffusionConstants:
     p = parameters
     k = levels.count
     full, half, thickness = levels.full, levels.half, levels.thickness
@@ -78,15 +78,17 @@ def vertical_diffusion_constants(levels: SigmaLevels,
     per_area = REFERENCE_PRESSURE / GRAVITY
     moisture = per_area * diffusivity * half[1:] / p.moisture_diffusion_hours
     gradients = p.humidity_gradient * np.diff(full)
-    below = [[c(thickness[i] / (1.0 - half[j + 1])) if i > j else 0.0 for i in range(k)]
-             for j in range(k)]
+    redistribution = np.zeros((k, k - 1))  # [i, j]: what layer i gains of adjustment flux j
+    for j in range(k - 1):
+        redistribution[j, j] = 1.0
+        redistribution[j + 1:, j] = -thickness[j + 1:] / (1.0 - half[j + 1])
     return VerticalDiffusionConstants(
         k, c(layer_mass(levels)[-1] / (p.shallow_convection_hours * 3600.0)),
         c(p.deep_convection_reduction), c(LATENT_HEAT_PER_CP), c(gradients[-1]),
         rounded_list(moisture, convert), rounded_list(gradients, convert),
         [j for j in range(2, k - 2) if half[j + 1] > 0.5],
         c(per_area * diffusivity / p.adiabatic_adjustment_hours), c(p.static_energy_gradient),
-        below)
+        convert(redistribution))
 
 
 def vertical_diffusion(c: VerticalDiffusionConstants, surface_pressure, dry_static_energy,
@@ -120,12 +122,12 @@ def vertical_diffusion(c: VerticalDiffusionConstants, surface_pressure, dry_stat
                         (c.moisture_rates[k] * ps) * (qs[:, k] * gradient), zero)
         water[k] = water[k] + flux
         water[k + 1] = water[k + 1] - flux
-    # Damping of super-adiabatic lapse rates.
-    for k in range(c.count - 1):
-        reference = s[:, k + 1] + c.static_energy_gradient * (phi[:, k] - phi[:, k + 1])
-        flux = np.where(s[:, k] < reference, (c.adjustment_rate * ps) * (reference - s[:, k]),
-                        zero)
-        energy[k] = energy[k] + flux
-        for i in range(k + 1, c.count):
-            energy[i] = energy[i] - c.below_fractions[k][i] * flux
-    return VerticalDiffusionResult(stack_levels(energy), stack_levels(water))
+    # Damping of super-adiabatic lapse rates: layer k (0..K-2) warms by F_k, the layers below
+    # it cool by F_k in proportion to their mass (a matrix product over the levels).
+    reference = s[:, 1:] + c.static_energy_gradient * (phi[:, :-1] - phi[:, 1:])
+    flux = np.where(s[:, :-1] < reference, (c.adjustment_rate * ps[:, None]) * (reference - s[:, :-1]),
+                    0.0 * reference)
+    shape = flux.shape
+    adjustment = (c.redistribution @ flux.reshape(shape[:2] + (-1,))).reshape(
+        (shape[0], c.count) + shape[2:])
+    return VerticalDiffusionResult(stack_levels(energy) + adjustment, stack_levels(water))
