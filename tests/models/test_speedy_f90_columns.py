@@ -35,9 +35,13 @@ def test_every_scheme_matches_speedy_f90_on_random_columns():
     assert rows["iptop"][1] == 0 and rows["icltop"][1] == 0  # the same discrete choices
     assert (fortran["precnv"] > 0).sum() > 10 and (fortran["precls"] > 0).sum() > 100
     # speedy.f90 writes many constants as single-precision literals: agreement to ~1e-5.
-    for name in ("cbmf", "precnv", "precls", "dfse", "dfqa", "dtlsc", "dqlsc", "cloudc",
-                 "clstr", "ssrd", "ssr", "tsr", "tt_rsw", "slru", "t0", "tt_vdf", "qt_vdf"):
+    for name in ("cbmf", "precnv", "precls", "dfse", "dfqa", "dtlsc", "dqlsc", "ssrd", "ssr",
+                 "tsr", "tt_rsw", "slru", "t0", "tt_vdf", "qt_vdf"):
         assert rows[name][0] < 2e-5, name
+    # Cloud cover grows with sqrt(precipitation), which magnifies those differences where it
+    # barely rains.
+    for name in ("cloudc", "clstr"):
+        assert rows[name][0] < 1e-4, name
     # Surface fluxes: R = 287 here, 286.86 there (2/7 of c_p): 5e-4 in the air density.
     for name in ("ustr", "vstr", "shf", "evap"):
         assert rows[name][0] < 6e-4, name

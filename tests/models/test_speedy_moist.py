@@ -56,6 +56,14 @@ def test_moist_aquaplanet_rains_evaporates_and_changes_the_humidity_tracer():
     assert abs(latitude[zonal.argmax()]) < 25
 
 
+def test_physics_outputs_pick_the_written_variables():
+    cfg = config(**MOIST, days=0.25, output_interval_hours=6,
+                 physics_outputs="precipitation, global_mean_precipitation")
+    result = run_block(Speedy, cfg, FLOAT64, 1, 0, 0, [0])
+    assert "precipitation" in result.fields and "global_mean_precipitation" in result.fields
+    assert "evaporation" not in result.fields and "u" in result.fields
+
+
 def test_physics_acts_on_the_previous_leapfrog_level():
     # A dry previous level under a moist current one: the physics sees dry air, so the step's
     # precipitation is zero and its evaporation large (SPEEDY: T_phy(X(t - dt))).
@@ -151,6 +159,7 @@ def test_anomaly_and_absolute_temperature_are_the_same_equations_in_float64(phys
     ("radiation_steps", "0", "radiation_steps must be at least 1"),
     ("sigma_half_levels", "0,0.3,0.7,1", "at least 6 sigma levels"),
     ("barotropic", "true", "physics=speedy needs the baroclinic model"),
+    ("physics_outputs", "precipitation,rainbow", "physics_outputs must be 'all' or names"),
 ])
 def test_bad_physics_parameters_get_one_sentence(key, value, words):
     overrides = {"physics": "speedy", key: value}
@@ -188,3 +197,37 @@ def test_physics_tendencies_enter_the_spectral_increments_as_dt_times_the_tenden
     u, v = f64.winds(with_physics[0] - without[0], with_physics[1] - without[1])
     assert np.abs(u / cos - dt * drag).max() < 1e-10 * dt * 2e-5
     assert np.abs(v / cos - dt * pull).max() < 1e-10 * dt * 1e-5
+
+
+@pytest.mark.slow
+def test_float64_aquaplanet_climate(tmp_path, run_tool):
+    # T21 from rest (one member): 100 days of spin-up, then the mean of 100 days. Aquaplanet
+    # models give 2.5-4 mm/day with a single ITCZ on the equator under Qobs SST (Neale &
+    # Hoskins 2000; Blackburn et al. 2013). Several minutes: run with -m slow.
+    import xarray as xr
+
+    from pipeline.models.speedy.climate import aquaplanet_climate, hadley_cells, jets
+
+    out = tmp_path / "aquaplanet.nc"
+    run_tool("lowprec", "simulate", "speedy", "--format", "float64", "--members", "1",
+             "--seed", "1", "--out", out, "--set", "truncation=21", "--set", "physics=speedy",
+             "--set", "spinup_days=100", "--set", "days=100", "--set", "output_interval_hours=240",
+             "--set", "output_levels=all", timeout=3600)
+    with xr.open_dataset(out, decode_times=False) as data:
+        climate = aquaplanet_climate(data)
+    assert abs(climate.global_precipitation / climate.global_evaporation - 1) < 0.02
+    assert 2.5 < climate.global_precipitation < 4.0
+    latitude, rain = climate.latitude, climate.precipitation
+    tropics = np.abs(latitude) < 30
+    assert abs(latitude[tropics][rain[tropics].argmax()]) < 6  # on the equator
+    equator = rain[np.abs(latitude) < 6].mean()
+    assert equator > 2 * rain[(np.abs(latitude) > 8) & (np.abs(latitude) < 20)].max()  # single
+    assert np.allclose(rain, rain[::-1], rtol=0.25, atol=0.3)  # equinox: symmetric
+    for hemisphere, (jet_latitude, speed) in zip((-1, 1), jets(climate)):
+        assert 15 < hemisphere * jet_latitude < 45 and 25 < speed < 70
+    south, north = hadley_cells(climate)
+    assert south < -4e10 and north > 4e10  # kg s-1: two Hadley cells
+    # The atmosphere's own energy budget closes (TOA and surface net fluxes agree); with the
+    # SST prescribed the TOA need not balance (the sea takes up the difference).
+    assert abs(climate.toa_net - climate.surface_net) < 5.0
+    assert 200 < climate.outgoing_longwave < 260

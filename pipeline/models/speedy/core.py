@@ -129,6 +129,8 @@ class SpeedyConfig:
     # of zeta and D (0: off).
     stratospheric_diffusion_hours: float = 12.0
     stratospheric_drag_days: float = 30.0
+    # physics=speedy: which of its output variables to write ("all", or names, comma-separated)
+    physics_outputs: str = "all"
 
     def check(self) -> str | None:
         grid = self.grid
@@ -163,6 +165,11 @@ class SpeedyConfig:
                 return "stratospheric_diffusion_hours and stratospheric_drag_days must be >= 0"
             if self.solar_constant <= 0:
                 return f"solar_constant must be positive, got {self.solar_constant}"
+            unknown = [name for name in self.physics_output_names
+                       if name not in moist_coupling.VARIABLES]
+            if unknown:
+                return (f"physics_outputs must be 'all' or names among "
+                        f"{', '.join(moist_coupling.VARIABLES)}; got {', '.join(unknown)}")
             if self.boundaries != "aquaplanet":
                 return (f"boundaries must be 'aquaplanet' (SPEEDY's boundary files, "
                         f"boundaries=DIR, arrive with part 3), got {self.boundaries!r}")
@@ -193,6 +200,12 @@ class SpeedyConfig:
             return (f"output_levels must be 'all' or level numbers from 1 (top) to {half.size - 1}, "
                     f"got {self.output_levels!r}")
         return None
+
+    @property
+    def physics_output_names(self) -> list[str]:
+        if self.physics_outputs.strip() == "all":
+            return list(moist_coupling.VARIABLES)
+        return [name.strip() for name in self.physics_outputs.split(",") if name.strip()]
 
     @property
     def carries_humidity(self) -> bool:
@@ -290,7 +303,8 @@ class Speedy:
             self.prognostics = Speedy.prognostics + ("specific_humidity",)
             self.variables = {**Speedy.variables, **Speedy.humidity_variables}
         if config.physics == "speedy":
-            self.variables = {**self.variables, **moist_coupling.VARIABLES}
+            self.variables = {**self.variables, **{name: moist_coupling.VARIABLES[name]
+                                                   for name in config.physics_output_names}}
         self.grid = config.grid
         self.levels = config.levels
         nearest = fmt.with_rounding("nearest")
@@ -731,7 +745,8 @@ class Speedy:
             out["specific_humidity"] = lat_lon(q[:, chosen])
             out["global_mean_specific_humidity"] = global_mean(q)
         if self.moist is not None:
-            out.update(self.moist.snapshot(state[2 * count:-1], lat_lon))
+            physics = self.moist.snapshot(state[2 * count:-1], lat_lon)
+            out.update({name: physics[name] for name in self.config.physics_output_names})
         return out
 
 
