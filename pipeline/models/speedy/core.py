@@ -389,7 +389,6 @@ class Speedy:
             rates = self._diffusion_rates(shape, degrees * (degrees + 1.0) / largest)
             for name, rate in rates.items():
                 damping[name] = c(1.0 / (1.0 + s * config.dt * rate))
-            damping["humidity"] = damping["vorticity"] if "humidity" not in rates else damping["humidity"]
             self.diffusion[s] = damping
         # Held-Suarez forcing.
         self.held_suarez = (config.forcing == "held-suarez" and config.physics == "held-suarez"
@@ -420,12 +419,11 @@ class Speedy:
         rates = {"vorticity": config.hyperdiffusion_hours,
                  "divergence": config.hyperdiffusion_divergence_hours}
         rates = {name: (hyper / (hours * 3600.0))[None, :] * ones for name, hours in rates.items()}
-        rates["temperature"] = rates["vorticity"]
+        rates["temperature"] = rates["humidity"] = rates["vorticity"]
         if config.physics != "speedy":
             return rates
         top = np.zeros((k, 1, 1))
         top[0] = 1.0
-        rates["humidity"] = rates["vorticity"]
         diffusion = (laplacian / (config.stratospheric_diffusion_hours * 3600.0)
                      if config.stratospheric_diffusion_hours > 0 else 0.0 * laplacian)
         drag = 1.0 / (config.stratospheric_drag_days * 86400.0) \

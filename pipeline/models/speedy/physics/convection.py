@@ -41,8 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.models.speedy.physics.levels import (GRAVITY, REFERENCE_PRESSURE, at_half_level,
-                                                   half_level_weights, rounded_list,
-                                                   stack_levels)
+                                                   half_level_weights, rounded_list)
 from pipeline.models.speedy.vertical import SigmaLevels
 
 LATENT_HEAT_PER_CP = 2501.0 / 1004.0  # L / c_p, K per g/kg (SPEEDY: alhc = 2501 J/g, cp = 1004)
@@ -67,6 +66,8 @@ class ConvectionConstants:
     weights: list  # w_k (half-level interpolation), rounded
     weights_column: object  # the same as a (K - 1, 1, 1) array
     entrainment: list  # e_k, rounded (zero at the top and in the boundary layer)
+    entrainment_column: object  # the same as a (K, 1, 1) array
+    entraining_levels: object  # (K, 1, 1) bool: 1 <= k <= K - 2
     base_flux: float  # p_0 dsigma_{K-1} / (g tau_cnv), kg m-2 s-1
     minimum_surface_pressure: float
     pressure_ramp: float  # 1 / (1 - psmin) * 2
@@ -99,6 +100,8 @@ def convection_constants(levels: SigmaLevels, parameters: ConvectionParameters =
     return ConvectionConstants(
         k, rounded_list(half_level_weights(levels), convert),
         convert(half_level_weights(levels).reshape((k - 1, 1, 1))), rounded_list(entrainment, convert),
+        convert(entrainment.reshape((k, 1, 1))),
+        ((np.arange(k) >= 1) & (np.arange(k) <= k - 2)).reshape((k, 1, 1)),
         c(REFERENCE_PRESSURE * levels.thickness[-1] / (GRAVITY * p.relaxation_hours * 3600.0)),
         c(p.minimum_surface_pressure), c(2.0 / (1.0 - p.minimum_surface_pressure)),
         c(p.boundary_layer_humidity), c(p.secondary_humidity), c(p.secondary_mass_flux),
@@ -147,49 +150,52 @@ def convection(c: ConvectionConstants, surface_pressure, dry_static_energy, humi
     active = cloud_top < c.count
     # Cloud base: closure on the boundary-layer humidity excess.
     q_max = np.maximum(c.supersaturation * q[:, bottom], qs[:, bottom])
-    s_half = at_half_level(s, bottom - 1, w)
     q_half = np.minimum(at_half_level(q, bottom - 1, w), q[:, bottom])
     ramp = ps * np.minimum(1.0, (ps - c.minimum_surface_pressure) * c.pressure_ramp)
     closure = np.minimum(c.maximum_closure, excess / (q_max - q_half))
-    mass = np.where(active, c.base_flux * ramp * closure, 0.0 * ps)
-    base_mass = mass
-    up_s, up_q = mass * s[:, bottom], mass * q_max  # updraught fluxes at the base's top
-    down_s, down_q = mass * s_half, mass * q_half  # compensating descent
-    energy = [None] * c.count
-    water = [None] * c.count
-    energy[bottom] = down_s - up_s
-    water_bottom = down_q - up_q
-    secondary_total = 0.0 * ps
-    zero = 0.0 * ps
-    for k in range(bottom - 1, 0, -1):
-        # Entraining layers (between the base and the top): the updraught takes in
-        # e_k p_s M_b of the layer's air. Above them every flux stays as it is, so after the
-        # loop the fluxes are those through the base of the top layer.
-        entraining = k > cloud_top
-        into_s, into_q = up_s - down_s, up_q - down_q  # net upward flux through the layer's base
-        entrained = np.where(entraining, c.entrainment[k] * ps * base_mass, zero)
-        mass = mass + entrained
-        up_s = up_s + entrained * s[:, k]
-        up_q = up_q + entrained * q[:, k]
-        new_down_s = mass * at_half_level(s, k - 1, w)
-        new_down_q = mass * at_half_level(q, k - 1, w)
-        dryness = c.secondary_humidity * qs[:, k] - q[:, k]
-        secondary = np.where(entraining & (dryness > 0.0),
-                             c.secondary_mass_flux * base_mass * dryness, zero)
-        secondary_total = secondary_total + secondary
-        energy[k] = np.where(entraining, into_s + (new_down_s - up_s), zero)
-        water[k] = np.where(entraining, into_q + (new_down_q - up_q) + secondary, zero)
-        down_s = np.where(entraining, new_down_s, down_s)
-        down_q = np.where(entraining, new_down_q, down_q)
-    energy[0], water[0] = zero, zero
-    water[bottom] = water_bottom - secondary_total
-    # The top layer: condensation to saturation at its lower half level, detrainment.
+    base_mass = np.where(active, c.base_flux * ramp * closure, 0.0 * ps)
+    # Above the base, with E_k = e_k p_s M_b the mass entrained by layer k (between the base
+    # and the top), the fluxes through the upper boundary of layer k are sums from below:
+    # mass M_b + sum_{j >= k} E_j, updraught s and q M_b s_{K-1} + sum E_j s_j and
+    # M_b q_max + sum E_j q_j, descent (mass) x (half-level s and q).
+    levels = np.arange(c.count)[None, :, None, None]
+    entraining = (levels > cloud_top[:, None]) & c.entraining_levels
+    zero = 0.0 * s
+    entrained = np.where(entraining, c.entrainment_column * (ps * base_mass)[:, None], zero)
+    mass_above = base_mass[:, None] + from_below(entrained)
+    up_s = (base_mass * s[:, bottom])[:, None] + from_below(entrained * s)
+    up_q = (base_mass * q_max)[:, None] + from_below(entrained * q)
+    s_halves = s[:, :-1] + c.weights_column * (s[:, 1:] - s[:, :-1])  # half levels k + 1/2
+    q_halves = q[:, :-1] + c.weights_column * (q[:, 1:] - q[:, :-1])
+    # Half level above each layer (k - 1/2); the boundary layer's q no more than its own.
+    s_above = np.concatenate((s_halves[:, :1], s_halves), axis=1)
+    q_above = np.concatenate((q_halves[:, :1], q_halves[:, :-1], q_half[:, None]), axis=1)
+    net_s = up_s - mass_above * s_above  # net upward fluxes through each layer's top
+    net_q = up_q - mass_above * q_above
+    net_s_below = np.concatenate((net_s[:, 1:], zero[:, :1]), axis=1)  # through its base
+    net_q_below = np.concatenate((net_q[:, 1:], zero[:, :1]), axis=1)
+    dryness = c.secondary_humidity * qs - q
+    secondary = np.where(entraining & (dryness > 0.0),
+                         (c.secondary_mass_flux * base_mass)[:, None] * dryness, zero)
+    energy = np.where(entraining, net_s_below - net_s, zero)
+    water = np.where(entraining, (net_q_below - net_q) + secondary, zero)
+    energy = np.concatenate((energy[:, :-1], -net_s[:, -1:]), axis=1)
+    water = np.concatenate((water[:, :-1], -net_q[:, -1:] - secondary.sum(axis=1)[:, None]), axis=1)
+    # The top layer: the updraught condenses to saturation at its lower half level,
+    # precipitates and detrains.
     top = np.minimum(cloud_top, c.count - 2)[:, None]  # (a valid index where there is none)
-    saturation_half = np.take_along_axis(
-        qs[:, :-1] + np.asarray(c.weights_column) * (qs[:, 1:] - qs[:, :-1]), top, axis=1)[:, 0]
-    precipitation = np.where(active, np.maximum(up_q - mass * saturation_half, 0.0), zero)
-    at_top = np.arange(c.count)[None, :, None, None] == cloud_top[:, None]
-    energy = np.where(at_top, (up_s - down_s + c.latent_heat * precipitation)[:, None],
-                      stack_levels(energy))
-    water = np.where(at_top, (up_q - down_q - precipitation)[:, None], stack_levels(water))
+    base_of_top = lambda field: np.take_along_axis(field, top + 1, axis=1)[:, 0]  # noqa: E731
+    q_halves_saturated = qs[:, :-1] + c.weights_column * (qs[:, 1:] - qs[:, :-1])
+    saturation_half = np.take_along_axis(q_halves_saturated, top, axis=1)[:, 0]
+    precipitation = np.where(active, np.maximum(base_of_top(up_q) - base_of_top(mass_above)
+                                                * saturation_half, 0.0), zero[:, 0])
+    at_top = levels == cloud_top[:, None]
+    energy = np.where(at_top, (base_of_top(net_s) + c.latent_heat * precipitation)[:, None],
+                      energy)
+    water = np.where(at_top, (base_of_top(net_q) - precipitation)[:, None], water)
     return ConvectionResult(energy, water, precipitation, cloud_top, base_mass)
+
+
+def from_below(values):
+    """sum_{j >= k} values_j along the levels (axis 1)."""
+    return np.flip(np.cumsum(np.flip(values, axis=1), axis=1), axis=1)

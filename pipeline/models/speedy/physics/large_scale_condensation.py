@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.models.speedy.physics.convection import LATENT_HEAT_PER_CP
-from pipeline.models.speedy.physics.levels import layer_mass, rounded_list, stack_levels
+from pipeline.models.speedy.physics.levels import layer_mass
 from pipeline.models.speedy.vertical import SigmaLevels
 
 
@@ -44,9 +44,10 @@ class CondensationParameters:
 @dataclass(frozen=True)
 class CondensationConstants:
     count: int
-    reference_humidity: list  # RH_ref per level (level 0 unused)
-    excess_cap: list  # q_lim sigma_k^2, g/kg
-    rate: list  # p_0 dsigma_k / (g tau_lsc), kg m-2 s-1 per unit p_s
+    reference_humidity: object  # RH_ref per level, (K, 1, 1)
+    excess_cap: object  # q_lim sigma_k^2, g/kg, (K, 1, 1)
+    rate: object  # p_0 dsigma_k / (g tau_lsc), kg m-2 s-1 per unit p_s, (K, 1, 1)
+    condensing_levels: object  # (K, 1, 1) bool: every level but the top one
     latent_heat: float
 
 
@@ -65,11 +66,12 @@ def condensation_constants(levels: SigmaLevels,
     sigma2 = levels.full**2
     reference = p.surface_humidity + p.humidity_range * (sigma2 - 1.0)
     reference[-1] = max(reference[-1], p.boundary_layer_humidity)
+    column = (levels.count, 1, 1)
     return CondensationConstants(
-        levels.count, rounded_list(reference, convert),
-        rounded_list(p.maximum_excess * sigma2, convert),
-        rounded_list(layer_mass(levels) / (p.relaxation_hours * 3600.0), convert),
-        float(convert(np.float64(LATENT_HEAT_PER_CP))))
+        levels.count, convert(reference.reshape(column)),
+        convert((p.maximum_excess * sigma2).reshape(column)),
+        convert((layer_mass(levels) / (p.relaxation_hours * 3600.0)).reshape(column)),
+        (np.arange(levels.count) > 0).reshape(column), float(convert(np.float64(LATENT_HEAT_PER_CP))))
 
 
 def large_scale_condensation(c: CondensationConstants, surface_pressure, humidity,
@@ -77,19 +79,11 @@ def large_scale_condensation(c: CondensationConstants, surface_pressure, humidit
     """Condensation fluxes for columns (member, K, lon, lat); ``surface_pressure`` is
     p_s / p_0 (member, lon, lat), humidities in g/kg. ``cloud_top`` (from convection) is
     lowered to the highest condensing level."""
-    ps = surface_pressure
-    ps2 = ps * ps
-    zero = 0.0 * ps
-    top = np.full(np.shape(ps), c.count) if cloud_top is None else np.asarray(cloud_top)
-    energy, water = [zero], [zero]
-    precipitation = zero
-    for k in range(1, c.count):
-        excess = humidity[:, k] - c.reference_humidity[k] * saturation_humidity[:, k]
-        condensing = excess > 0.0
-        top = np.where(condensing, np.minimum(top, k), top)
-        rate = np.where(condensing, (c.rate[k] * ps) * np.minimum(excess, c.excess_cap[k] * ps2),
-                        zero)
-        energy.append(c.latent_heat * rate)
-        water.append(-rate)
-        precipitation = precipitation + rate
-    return CondensationResult(stack_levels(energy), stack_levels(water), precipitation, top)
+    ps = surface_pressure[:, None]
+    excess = humidity - c.reference_humidity * saturation_humidity
+    condensing = (excess > 0.0) & c.condensing_levels
+    rate = np.where(condensing, (c.rate * ps) * np.minimum(excess, c.excess_cap * (ps * ps)),
+                    0.0 * excess)
+    highest = np.where(condensing.any(axis=1), condensing.argmax(axis=1), c.count)
+    top = highest if cloud_top is None else np.minimum(np.asarray(cloud_top), highest)
+    return CondensationResult(c.latent_heat * rate, -rate, rate.sum(axis=1), top)
