@@ -168,7 +168,7 @@ def moist(args) -> None:
               f"{86400.0 / (seconds * steps_per_year) * args.members:6.1f} simulated years/day "
               f"{target}")
     for name in ("float64", "e11m10"):
-        whole, with_radiation, without = physics_share(config, name, max(6, args.steps // 4))
+        whole, with_radiation, without = physics_share(config, name, max(12, args.steps))
         share = (with_radiation + (config.radiation_steps - 1) * without) / config.radiation_steps
         print(f"  where the {name} time goes: physics {share * 1e3:.1f} ms/step of {whole * 1e3:.1f}"
               f" ({100 * share / whole:.0f} %; {with_radiation * 1e3:.1f} ms with the shortwave, "
