@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from pipeline.models.speedy.climate import aquaplanet_climate, hadley_cells, jets
+from pipeline.models.speedy.climate import aquaplanet_climate, area_mean, hadley_cells, jets
 
 
 def figures(climate, data, directory: Path, label: str) -> None:
@@ -78,10 +78,11 @@ def main() -> None:
         times = data["time"].values
         print(f"{args.file}: {data.sizes['member']} member(s), days {times[0]:g}-{times[-1]:g} "
               f"after {float(data.attrs.get('model_spinup_days', 0)):g} days of spin-up")
+        convective = area_mean(climate.convective_precipitation, climate.latitude)
         print(f"  precipitation {climate.global_precipitation:.3f} mm/day, evaporation "
               f"{climate.global_evaporation:.3f} (P/E - 1 = "
-              f"{climate.global_precipitation / climate.global_evaporation - 1:+.4f}), convective "
-              f"{(climate.convective_precipitation * np.cos(np.radians(climate.latitude))).sum() / np.cos(np.radians(climate.latitude)).sum():.3f}")
+              f"{climate.global_precipitation / climate.global_evaporation - 1:+.4f}), "
+              f"convective {convective:.3f}")
         print(f"  OLR {climate.outgoing_longwave:.1f} W/m2, TOA net {climate.toa_net:+.1f}, surface "
               f"net {climate.surface_net:+.1f} (difference {climate.toa_net - climate.surface_net:+.1f}),"
               f" cloud cover {climate.cloud_cover:.2f}")
