@@ -35,6 +35,8 @@ def ensemble_dataset(model_class, config, fmt: NumberFormat, blocks: list[BlockR
         attributes = {"units": variable.units, "long_name": variable.long_name}
         if variable.standard_name:
             attributes["standard_name"] = variable.standard_name
+        if variable.cell_methods:
+            attributes["cell_methods"] = variable.cell_methods
         data[name] = (variable.dims, values, attributes)
     blowup = np.concatenate([block.blowup_time for block in blocks])
     data["blowup_time"] = ("member", blowup, {

@@ -31,6 +31,7 @@ class Variable:
     long_name: str
     dims: tuple[str, ...]
     standard_name: str | None = None
+    cell_methods: str | None = None  # e.g. "time: mean" for means over each output interval
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,20 @@ hydrostatic sum, where it alone would exceed the range of 5-exponent-bit formats
 humidity is held in g kg-1, as in SPEEDY, so that its range (up to ~20) suits them too.
 
 The humidity slot (``humidity=true``) carries q as a tracer advected by the dynamics, with
-the hyperdiffusion of temperature; the moist physics that will act on it comes later. It
-starts from the DCMIP 2016 moist baroclinic-wave profile (`initial.moist_baroclinic_humidity`)
-or from ``initial_file``.
+the hyperdiffusion of temperature. It starts from the DCMIP 2016 moist baroclinic-wave
+profile (`initial.moist_baroclinic_humidity`) or from ``initial_file``.
+
+``physics=speedy`` replaces the Held-Suarez forcing by SPEEDY's moist physics
+(`pipeline.models.speedy.physics`, coupled in `pipeline.models.speedy.coupling`) on the
+boundary conditions of `pipeline.models.speedy.boundaries`; it carries humidity.
+
+Temperature is held as T' = T - T_ref(sigma) (``temperature_prognostic=anomaly``, the
+default) or as T (``absolute``). The two are the same equations (T_ref is constant in time and
+enters only the global-mean, l = 0, coefficient of each level), but in low precision the
+anomaly form does not spend significand bits on the 200-290 K of the mean: the l = 0
+coefficient, about 400 in absolute form (where 10 bits leave a spacing of 0.25 K and
+round-to-nearest drops any global-mean increment below 0.125 K per step), is a few K.
+Grid-point T is T' + T_ref wherever the equations need it.
 """
 
 from __future__ import annotations
@@ -53,6 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.models.base import RunLength, Variable
+from pipeline.models.speedy import coupling as moist_coupling
 from pipeline.models.speedy import forcing as held_suarez
 from pipeline.models.speedy.initial import (jablonowski_williamson, moist_baroclinic_humidity,
                                              rossby_haurwitz_vorticity)
@@ -74,6 +86,8 @@ REFERENCE_PRESSURE = 1e5  # p0, Pa
 INITIAL_STATES = ("rest", "jablonowski-williamson", "jablonowski-williamson-balanced",
                   "rossby-haurwitz")
 FORCINGS = ("held-suarez", "none")
+PHYSICS = ("held-suarez", "speedy", "none")
+TEMPERATURE_FORMS = ("anomaly", "absolute")
 GRAMS_PER_KILOGRAM = 1000.0  # q is held in g kg-1 (SPEEDY's unit)
 
 
@@ -105,6 +119,18 @@ class SpeedyConfig:
     pressure_levels_hpa: str = "500"  # geopotential height output levels
     output_levels: str = "all"  # sigma levels of u, v, T in the output: "all" or 1-based from the top
     initial_file: str = ""  # NetCDF of this model: start from its last snapshot of member 0
+    physics: str = "held-suarez"  # held-suarez, speedy (SPEEDY's moist physics) or none
+    boundaries: str = "aquaplanet"  # physics=speedy: aquaplanet (part 3: a directory of SPEEDY's files)
+    radiation_steps: int = 3  # physics=speedy: shortwave radiation every this many steps (nstrad)
+    solar_constant: float = 1368.0  # W m-2 (SPEEDY: 4 x 342)
+    temperature_prognostic: str = "anomaly"  # anomaly: T - T_ref(sigma) held; absolute: T
+    # physics=speedy: SPEEDY's damping of the top level (Molteni 2003): del^2 diffusion of
+    # zeta, D and T (this damping time at the largest wavenumber) and drag on the zonal means
+    # of zeta and D (0: off).
+    stratospheric_diffusion_hours: float = 12.0
+    stratospheric_drag_days: float = 30.0
+    # physics=speedy: which of its output variables to write ("all", or names, comma-separated)
+    physics_outputs: str = "all"
 
     def check(self) -> str | None:
         grid = self.grid
@@ -122,6 +148,31 @@ class SpeedyConfig:
             return f"initial_state must be one of {', '.join(INITIAL_STATES)}, got {self.initial_state!r}"
         if self.forcing not in FORCINGS:
             return f"forcing must be one of {', '.join(FORCINGS)}, got {self.forcing!r}"
+        if self.physics not in PHYSICS:
+            return f"physics must be one of {', '.join(PHYSICS)}, got {self.physics!r}"
+        if self.temperature_prognostic not in TEMPERATURE_FORMS:
+            return (f"temperature_prognostic must be one of {', '.join(TEMPERATURE_FORMS)}, "
+                    f"got {self.temperature_prognostic!r}")
+        if self.physics == "speedy":
+            if self.forcing == "none" or self.barotropic:
+                return ("physics=speedy needs the baroclinic model with forcing=held-suarez (its "
+                        "default; physics replaces it): use physics=none for an unforced run")
+            if half.size - 1 < 6:
+                return f"physics=speedy needs at least 6 sigma levels, got {half.size - 1}"
+            if self.radiation_steps < 1:
+                return f"radiation_steps must be at least 1, got {self.radiation_steps}"
+            if self.stratospheric_diffusion_hours < 0 or self.stratospheric_drag_days < 0:
+                return "stratospheric_diffusion_hours and stratospheric_drag_days must be >= 0"
+            if self.solar_constant <= 0:
+                return f"solar_constant must be positive, got {self.solar_constant}"
+            unknown = [name for name in self.physics_output_names
+                       if name not in moist_coupling.VARIABLES]
+            if unknown:
+                return (f"physics_outputs must be 'all' or names among "
+                        f"{', '.join(moist_coupling.VARIABLES)}; got {', '.join(unknown)}")
+            if self.boundaries != "aquaplanet":
+                return (f"boundaries must be 'aquaplanet' (SPEEDY's boundary files, "
+                        f"boundaries=DIR, arrive with part 3), got {self.boundaries!r}")
         if self.steps_per_day < 0 or self.days <= 0 or self.spinup_days < 0:
             return "steps_per_day must be non-negative, days positive and spinup_days non-negative"
         if self.output_interval_hours * self.step_count_per_day < 24 * 0.999:
@@ -149,6 +200,16 @@ class SpeedyConfig:
             return (f"output_levels must be 'all' or level numbers from 1 (top) to {half.size - 1}, "
                     f"got {self.output_levels!r}")
         return None
+
+    @property
+    def physics_output_names(self) -> list[str]:
+        if self.physics_outputs.strip() == "all":
+            return list(moist_coupling.VARIABLES)
+        return [name.strip() for name in self.physics_outputs.split(",") if name.strip()]
+
+    @property
+    def carries_humidity(self) -> bool:
+        return self.humidity or self.physics == "speedy"
 
     @property
     def output_level_indices(self) -> list[int]:
@@ -194,16 +255,18 @@ class Speedy:
     """Spectral primitive-equation ensemble block at one number format.
 
     Spectral arrays are (member, level, m, l) complex; grid arrays (member, level, lon, lat).
-    The state is (previous time level..., current time level..., started), the prognostics
-    in the order of ``prognostics`` (specific humidity last, when carried); ``started`` is 0
-    before the first (forward) step.
+    The state is (previous time level..., current time level..., physics..., steps), the
+    prognostics in the order of ``prognostics`` (specific humidity last, when carried); the
+    physics entries (with ``physics=speedy`` only) are those of
+    `pipeline.models.speedy.coupling.MoistPhysics`; ``steps`` counts the steps taken (0
+    before the first, forward, step), held as plain float64 whatever the format.
     """
 
     name = "speedy"
     Config = SpeedyConfig
     prognostics = ("vorticity", "divergence", "temperature", "log_surface_pressure")
     # Hyperdiffusion of each prognostic (and of humidity): its damping time; ln p_s has none.
-    diffused_as = ("vorticity", "divergence", "vorticity", None, "vorticity")
+    diffused_as = ("vorticity", "divergence", "temperature", None, "humidity")
     humidity_variables = {
         "specific_humidity": Variable("kg kg-1", "specific humidity",
                                       ("member", "time", "sigma", "lat", "lon"),
@@ -236,9 +299,12 @@ class Speedy:
         for a state of that dtype, instead of emulating ``fmt``."""
         self.config = config
         self.fmt = fmt
-        if config.humidity:
+        if config.carries_humidity:
             self.prognostics = Speedy.prognostics + ("specific_humidity",)
             self.variables = {**Speedy.variables, **Speedy.humidity_variables}
+        if config.physics == "speedy":
+            self.variables = {**self.variables, **{name: moist_coupling.VARIABLES[name]
+                                                   for name in config.physics_output_names}}
         self.grid = config.grid
         self.levels = config.levels
         nearest = fmt.with_rounding("nearest")
@@ -275,6 +341,10 @@ class Speedy:
         self.full_column = c(levels.full.reshape(column))
         self.inverse_double_thickness = c(1.0 / (2 * levels.thickness).reshape(column))
         self.t_ref_column = c(self.t_ref.reshape(column))
+        # The held temperature is T - offset: T_ref (anomaly form) or 0 (absolute form).
+        self.anomaly_form = config.temperature_prognostic == "anomaly"
+        self.temperature_offset = self.t_ref.reshape(column) * (1.0 if self.anomaly_form else 0.0)
+        self.offset_column = c(self.temperature_offset)
         self.gas_constant = float(c(GAS_CONSTANT))
         self.kappa = float(c(KAPPA))
         self.log_sigma = c(np.log(levels.full).reshape(column))
@@ -316,21 +386,53 @@ class Speedy:
             self.implicit[s] = (c(s * np.linalg.inv(matrices)), float(c(alpha * s)),
                                 float(c(alpha * s * self.unscale)))
             damping = {}
-            for name, hours in (("vorticity", config.hyperdiffusion_hours),
-                                ("divergence", config.hyperdiffusion_divergence_hours)):
-                rate = shape / (hours * 3600.0)
-                damping[name] = c((1.0 / (1.0 + s * config.dt * rate))[None, :] * np.ones(
-                    (self.grid.truncation + 1, 1)))
+            rates = self._diffusion_rates(shape, degrees * (degrees + 1.0) / largest)
+            for name, rate in rates.items():
+                damping[name] = c(1.0 / (1.0 + s * config.dt * rate))
             self.diffusion[s] = damping
         # Held-Suarez forcing.
-        self.held_suarez = config.forcing == "held-suarez" and not config.barotropic
+        self.held_suarez = (config.forcing == "held-suarez" and config.physics == "held-suarez"
+                            and not config.barotropic)
         self.friction = c((config.dt * held_suarez.friction_rate(levels.full)).reshape((k, 1, 1)))
         self.relaxation = c(EARTH_RADIUS * held_suarez.relaxation_rate(levels.full, mu)[:, None, :])
         self.phi_s = self._surface_geopotential()
         self.laplace_orography = c(dt_scaled * xi * self.phi_s)
+        self.moist = None
+        if config.physics == "speedy":
+            coslat = np.sqrt(1.0 - mu**2)
+            self.coslat = c(coslat)
+            self.moist = moist_coupling.MoistPhysics(
+                config, self.grid, levels, c, transform, self.float64.to_grid(self.phi_s[0])[0],
+                self.offset_column, c(1.0 / coslat), EARTH_RADIUS, KAPPA, HEAT_CAPACITY)
         self.robert = float(c(config.robert_filter / 2))
         self.williams = float(c(config.williams_filter))
         self.williams_minus_one = float(c(config.williams_filter - 1))
+
+    def _diffusion_rates(self, hyper, laplacian) -> dict:
+        """Implicit damping rates (s-1) per prognostic, shaped (M, L), or (K, M, L) where the
+        top level has SPEEDY's stratospheric terms (physics=speedy): del^2 diffusion
+        (``laplacian`` = l(l+1)/(T(T+1))) of zeta, D and T and drag on the zonal (m = 0)
+        means of zeta and D. Humidity has the hyperdiffusion of vorticity alone."""
+        config, k = self.config, self.levels.count
+        orders = self.grid.truncation + 1
+        ones = np.ones((orders, 1))
+        rates = {"vorticity": config.hyperdiffusion_hours,
+                 "divergence": config.hyperdiffusion_divergence_hours}
+        rates = {name: (hyper / (hours * 3600.0))[None, :] * ones for name, hours in rates.items()}
+        rates["temperature"] = rates["humidity"] = rates["vorticity"]
+        if config.physics != "speedy":
+            return rates
+        top = np.zeros((k, 1, 1))
+        top[0] = 1.0
+        diffusion = (laplacian / (config.stratospheric_diffusion_hours * 3600.0)
+                     if config.stratospheric_diffusion_hours > 0 else 0.0 * laplacian)
+        drag = 1.0 / (config.stratospheric_drag_days * 86400.0) \
+            if config.stratospheric_drag_days > 0 else 0.0
+        zonal = (np.arange(orders) == 0)[:, None] * np.ones((1, laplacian.size))
+        for name in ("vorticity", "divergence", "temperature"):
+            extra = diffusion[None, :] * ones + (drag * zonal if name != "temperature" else 0.0)
+            rates[name] = rates[name][None] + top * extra[None]
+        return rates
 
     def _linear_temperature_operator(self) -> np.ndarray:
         """tau with dT/dt = -tau D for the linearisation about (T_ref, rest), from the same
@@ -396,9 +498,11 @@ class Speedy:
 
     # --- the equations -----------------------------------------------------------------
 
-    def increments(self, vorticity, divergence, temperature, log_ps, humidity=None):
+    def increments(self, vorticity, divergence, temperature, log_ps, humidity=None, physics=None):
         """Explicit increments over one time step (dt times the tendencies) of all
-        prognostics, spectral, at the current time level (humidity's too when carried)."""
+        prognostics, spectral, at the current time level (humidity's too when carried);
+        ``physics`` (grid-point tendencies times a, `PhysicsTendencies`) joins the dynamics'
+        grid-point tendencies before the transform."""
         t = self.transform
         k = self.levels.count
         moist = humidity is not None
@@ -426,7 +530,10 @@ class Speedy:
         advection_ps = (u * along + v * across) * self.inverse_coslat2  # v . grad ln p_s
         ps_tendency, sigmadot, omega_part = continuity(
             div + advection_ps, self.thickness, self.half_interior, self.full_column)
-        anomaly = temp - self.t_ref_column
+        if self.anomaly_form:
+            anomaly, temp = temp, temp + self.offset_column
+        else:
+            anomaly = temp - self.t_ref_column
         rt = self.gas_constant * anomaly
         a_field = absolute * v - vertical_advection(u, sigmadot, self.inverse_double_thickness) \
             - rt * along
@@ -439,13 +546,18 @@ class Speedy:
             log_p = self.log_sigma + log_ps_grid
             equilibrium = held_suarez.equilibrium_temperature(log_p, self.mu, self.kappa)
             heating = heating - self.relaxation * (temp - equilibrium)
+        if physics is not None:
+            heating = heating + physics.temperature
+            a_field = a_field + physics.u * self.coslat
+            b_field = b_field + physics.v * self.coslat
         # Flux divergences -div(v X) come from the vector transform, the rest from scalars:
         # X in (T', q), their sources X D - sigmadot dX/dsigma (+ heating for T).
         a_parts, b_parts, sources = [a_field, u * anomaly], [b_field, v * anomaly], [heating]
         if moist:
             a_parts.append(u * q)
             b_parts.append(v * q)
-            sources.append(q * div - vertical_advection(q, sigmadot, self.inverse_double_thickness))
+            moistening = q * div - vertical_advection(q, sigmadot, self.inverse_double_thickness)
+            sources.append(moistening if physics is None else moistening + physics.humidity)
         half = len(a_parts) * k
         vectors = t.grid_to_fourier(np.concatenate(a_parts + b_parts, axis=1))
         scalars = t.grid_to_fourier(np.concatenate([kinetic] + sources + [ps_tendency], axis=1))
@@ -492,10 +604,15 @@ class Speedy:
         """One leapfrog step (forward for the first) with semi-implicit gravity waves,
         implicit hyperdiffusion and the Robert-Asselin-Williams filter."""
         count = len(self.prognostics)
-        previous, current, started = state[:count], state[count:2 * count], state[-1]
-        first = not bool(np.asarray(started).ravel()[0])
+        previous, current, steps = state[:count], state[count:2 * count], state[-1]
+        extra = state[2 * count:-1]
+        taken = int(np.asarray(steps).ravel()[0])
+        first = taken == 0
         s = 1 if first else 2
-        explicit = list(self.increments(*current))
+        physics = None
+        if self.moist is not None:  # on the previous level, as in SPEEDY
+            physics, extra = self.moist.tendencies(previous, extra, taken)
+        explicit = list(self.increments(*current, physics=physics))
         if not first and not self.config.barotropic:
             # G = F + L(X(t - dt) - X(t)): the linear terms move from t to the implicit average.
             difference = [p - c for p, c in zip(previous[1:4], current[1:4])]
@@ -511,15 +628,16 @@ class Speedy:
         for index, name in enumerate(self.diffused_as[:len(new)]):
             if name:
                 new[index] = new[index] * damping[name]
+        steps = np.asarray(steps, dtype=np.float64) + 1.0
         if first:
-            return (*current, *new, started * 0.0 + 1.0)
+            return (*current, *new, *extra, steps)
         # Robert-Asselin-Williams: d = nu/2 (x_{n-1} - 2 x_n + x_{n+1}).
         filtered, advanced = [], []
         for old, now, ahead in zip(previous, current, new):
             displacement = self.robert * ((old - now) + (ahead - now))
             filtered.append(now + self.williams * displacement)
             advanced.append(ahead + self.williams_minus_one * displacement)
-        return (*filtered, *advanced, started)
+        return (*filtered, *advanced, *extra, steps)
 
     def _implicit_solve(self, s, d_vorticity, d_divergence, d_temperature, d_log_ps):
         """Changes over s time steps from increments G, solving per total wavenumber l
@@ -539,9 +657,10 @@ class Speedy:
     # --- the model protocol ----------------------------------------------------------------
 
     def initial_state(self, perturbation_rngs):
-        """Spectral (previous, current, started) from the configured initial state, each member
-        with perturbation * N(0, 1) added to temperature at every grid point. Humidity (g kg-1)
-        comes from the initial file when it has some, else from the DCMIP 2016 profile."""
+        """Spectral (previous, current, physics..., steps) from the configured initial state,
+        each member with perturbation * N(0, 1) added to temperature at every grid point.
+        Humidity (g kg-1) comes from the initial file when it has some, else from the DCMIP
+        2016 profile."""
         config, f64 = self.config, self.float64
         k = self.levels.count
         lon, mu = self._grid_coordinates()
@@ -564,8 +683,9 @@ class Speedy:
                                             * np.ones(shape))
             temperature = f64.to_spectral(temperature_grid)
             log_ps = f64.to_spectral(log_ps_grid)[None]
+        temperature = temperature - f64.to_spectral(self.temperature_offset * np.ones(shape))
         prognostics = [vorticity, divergence, temperature, log_ps]
-        if config.humidity:
+        if config.carries_humidity:
             if humidity is None:
                 pressure = REFERENCE_PRESSURE * np.exp(f64.to_grid(log_ps)) * self.levels.full[:, None, None]
                 humidity = f64.to_spectral(GRAMS_PER_KILOGRAM * moist_baroclinic_humidity(mu, pressure))
@@ -574,7 +694,8 @@ class Speedy:
         noise = np.array([f64.to_spectral(rng.standard_normal(shape)) for rng in perturbation_rngs])
         fields = [np.repeat(x[None], members, axis=0) for x in prognostics]
         fields[2] = fields[2] + config.perturbation * noise
-        return (*fields, *[x.copy() for x in fields], np.zeros(members))
+        extra = self.moist.initial_fields(members) if self.moist is not None else []
+        return (*fields, *[x.copy() for x in fields], *extra, np.zeros(members))
 
     def vorticity_divergence(self, u, v):
         """Spectral (a zeta, a D) from grid winds (m s-1), levels first: the curl and divergence
@@ -594,7 +715,7 @@ class Speedy:
         coslat = np.sqrt(1.0 - self.grid.mu**2)
         u, v = f64.winds(vorticity, divergence)
         u, v = u / coslat, v / coslat
-        temp = f64.to_grid(temperature)
+        temp = f64.to_grid(temperature) + self.temperature_offset
         log_ps_grid = f64.to_grid(log_ps)[:, 0]
         ps = REFERENCE_PRESSURE * np.exp(log_ps_grid)
         phi_s = f64.to_grid(self.phi_s[0])[0]
@@ -617,10 +738,13 @@ class Speedy:
                "surface_pressure": lat_lon(ps), "geopotential_height": lat_lon(height),
                "global_mean_temperature": global_mean(temp),
                "global_mean_kinetic_energy": global_mean(0.5 * (u * u + v * v))}
-        if self.config.humidity:
+        if self.config.carries_humidity:
             q = f64.to_grid(np.asarray(state[2 * count - 1])) / GRAMS_PER_KILOGRAM
             out["specific_humidity"] = lat_lon(q[:, chosen])
             out["global_mean_specific_humidity"] = global_mean(q)
+        if self.moist is not None:
+            physics = self.moist.snapshot(state[2 * count:-1], lat_lon)
+            out.update({name: physics[name] for name in self.config.physics_output_names})
         return out
 
 

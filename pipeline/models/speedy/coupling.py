@@ -1,0 +1,184 @@
+"""SPEEDY's physics in the spectral core: columns from the previous leapfrog level, the
+radiation kept between its calls, and output-window means of the physics diagnostics.
+
+Each step (Molteni 2003, Clim. Dyn. 20, 175; speedy.f90 ``tendencies.f90``): the previous
+(filtered) leapfrog level is transformed to the grid (T, q, ln p_s, and the winds of the
+lowest level, the only ones the physics uses), the column physics
+(`pipeline.models.speedy.physics.column`) returns tendencies times the Earth's radius a
+(the core's scaling), and the core adds them to its own grid-point tendencies of the current
+level before the transform to spectral space, so that they pass through the semi-implicit
+step as SPEEDY's do: X(t + dt) = X(t - dt) + 2 dt (T_dyn(X(t)) + T_phy(X(t - dt))).
+
+Beyond the prognostics the model state carries
+
+* the radiation memory (shortwave fluxes, longwave transmissivities, cloud cover), in the
+  run's format, recomputed every ``radiation_steps`` steps (SPEEDY's nstrad = 3);
+* float64 sums of the diagnostics over the current output window and their count: the
+  physics computes each step's fluxes in the run's format, the window means are exact. A
+  window ends at each output time (every output interval after the spin-up), so a file's
+  precipitation at time t is the mean rate over (t - interval, t].
+
+Both live in the state so that a checkpointed run resumes bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.models.base import Variable
+from pipeline.models.speedy.boundaries import load_boundaries
+from pipeline.models.speedy.physics.column import (ColumnState, RadiationMemory, column_physics,
+                                                   physics_constants)
+
+GRAMS_PER_KILOGRAM = 1000.0
+LATENT_HEAT = 2501.0  # J g-1
+MAP = ("member", "time", "lat", "lon")
+SERIES = ("member", "time")
+
+MEAN = "time: mean"  # over the output interval ending at the time
+
+
+def mean_map(units, long_name, standard_name):
+    return Variable(units, long_name, MAP, standard_name, MEAN)
+
+
+# Window means, in the order of the accumulators: (name, Variable, scale from the schemes' units).
+WINDOW_MEANS = (
+    ("convective_precipitation", mean_map("kg m-2 s-1", "convective precipitation rate",
+                                          "convective_precipitation_flux"), 1e-3),
+    ("large_scale_precipitation", mean_map("kg m-2 s-1", "large-scale precipitation rate",
+                                           "stratiform_precipitation_flux"), 1e-3),
+    ("evaporation", mean_map("kg m-2 s-1", "evaporation rate", "water_evapotranspiration_flux"),
+     1e-3),
+    ("sensible_heat_flux", mean_map("W m-2", "surface upward sensible heat flux",
+                                    "surface_upward_sensible_heat_flux"), 1.0),
+    ("outgoing_longwave_radiation", mean_map("W m-2", "outgoing longwave radiation at the top",
+                                             "toa_outgoing_longwave_flux"), 1.0),
+    ("toa_net_shortwave", mean_map("W m-2", "net downward shortwave flux at the top",
+                                   "toa_net_downward_shortwave_flux"), 1.0),
+    ("surface_net_shortwave", mean_map("W m-2", "net downward shortwave flux at the surface",
+                                       "surface_net_downward_shortwave_flux"), 1.0),
+    ("surface_net_longwave", mean_map("W m-2", "net upward longwave flux at the surface",
+                                      "surface_net_upward_longwave_flux"), 1.0),
+    ("surface_net_heat_flux", mean_map("W m-2", "net downward heat flux at the surface "
+                                       "(radiation, sensible and latent)",
+                                       "surface_downward_heat_flux_in_air"), 1.0),
+    ("cloud_cover", mean_map("1", "total cloud cover", "cloud_area_fraction"), 1.0),
+)
+DIAGNOSTIC_FIELDS = ("convective_precipitation", "large_scale_precipitation", "evaporation",
+                     "sensible_heat", "outgoing_longwave", "top_shortwave_net",
+                     "surface_shortwave_net", "surface_longwave_net_upward", "surface_net_heat",
+                     "cloud_cover")
+DERIVED = {
+    "precipitation": mean_map("kg m-2 s-1", "precipitation rate (convective and large-scale)",
+                              "precipitation_flux"),
+    "latent_heat_flux": mean_map("W m-2", "surface upward latent heat flux",
+                                 "surface_upward_latent_heat_flux"),
+    "toa_net_radiation": mean_map("W m-2", "net downward radiative flux at the top",
+                                  "toa_net_downward_radiative_flux"),
+    "surface_temperature": Variable("K", "surface (sea) temperature", MAP, "surface_temperature"),
+    "global_mean_precipitation": Variable("kg m-2 s-1", "global mean precipitation rate",
+                                          SERIES, None, MEAN),
+    "global_mean_evaporation": Variable("kg m-2 s-1", "global mean evaporation rate", SERIES,
+                                        None, MEAN),
+    "global_mean_toa_net_radiation": Variable("W m-2", "global mean net downward radiative "
+                                              "flux at the top", SERIES, None, MEAN),
+    "global_mean_surface_net_heat_flux": Variable("W m-2", "global mean net downward heat "
+                                                  "flux at the surface", SERIES, None, MEAN),
+}
+VARIABLES = {**{name: variable for name, variable, _ in WINDOW_MEANS}, **DERIVED}
+MEMORY_FIELDS = 7  # RadiationMemory.fields()
+
+
+class MoistPhysics:
+    """SPEEDY's physics for one `Speedy` model: its constants, boundary conditions and the
+    extra state it carries (see the module docstring)."""
+
+    def __init__(self, config, grid, levels, convert, transform, surface_geopotential,
+                 temperature_offset, inverse_coslat, radius, kappa, heat_capacity):
+        """``convert`` rounds float64 constants to the run's format; ``transform`` is the
+        core's (in the run's format); ``surface_geopotential`` (m2 s-2) is (lon, lat);
+        ``temperature_offset`` is what turns the held temperature into T (K, per level);
+        tendencies come out times ``radius``."""
+        self.config = config
+        self.grid = grid
+        self.count = levels.count
+        self.transform = transform
+        self.constants = physics_constants(levels, convert, scale=radius)
+        self.boundaries = load_boundaries(config.boundaries, grid, config.solar_constant)
+        self.surface = self.boundaries.surface(convert, surface_geopotential)
+        self.kappa_hydrostatic = convert(kappa * levels.hydrostatic)  # Phi/c_p = kappa G T
+        self.surface_geopotential = convert(np.asarray(surface_geopotential) / heat_capacity)
+        self.temperature_offset = temperature_offset
+        self.inverse_coslat = inverse_coslat
+        spinup, _, per_output = config.run_length().steps()
+        self.spinup_steps, self.window_steps = spinup, per_output
+        self.weights = grid.weights / (2.0 * grid.nlon)  # area fractions per latitude
+
+    # --- the extra state ---------------------------------------------------------------------
+
+    def initial_fields(self, members: int) -> list:
+        """Zero radiation memory (recomputed at the first step) and empty window sums."""
+        grid, k = self.grid, self.count
+        level = np.zeros((members, k, grid.nlon, grid.nlat))
+        flat = np.zeros((members, grid.nlon, grid.nlat))
+        bands = np.zeros((members, k, 4, grid.nlon, grid.nlat))
+        memory = [level, flat, flat, flat, bands, flat, flat]
+        return ([a.copy() for a in memory] + [flat.copy() for _ in DIAGNOSTIC_FIELDS]
+                + [np.zeros(members)])
+
+    def columns(self, vorticity, divergence, temperature, log_ps, humidity) -> ColumnState:
+        """Grid-point columns of one (spectral) time level."""
+        t, k = self.transform, self.count
+        fields = t.to_grid(np.concatenate((temperature, humidity, log_ps), axis=1))
+        absolute = fields[:, :k] + self.temperature_offset
+        u, v = t.winds(vorticity[:, -1:], divergence[:, -1:])  # u cos(phi), lowest level
+        shape = absolute.shape
+        geopotential = (self.kappa_hydrostatic @ absolute.reshape(shape[:2] + (-1,))).reshape(shape) \
+            + self.surface_geopotential
+        return ColumnState(absolute, fields[:, k:2 * k], u * self.inverse_coslat,
+                           v * self.inverse_coslat, geopotential, np.exp(fields[:, 2 * k]))
+
+    def tendencies(self, previous, extra, steps_taken: int):
+        """(tendencies times a, the new extra state) from the previous level's prognostics."""
+        memory = RadiationMemory.from_fields(extra[:MEMORY_FIELDS])
+        sums = extra[MEMORY_FIELDS:]
+        radiation = steps_taken % self.config.radiation_steps == 0
+        state = self.columns(*previous)
+        tendencies, diagnostics, memory = column_physics(self.constants, state, self.surface,
+                                                         memory, radiation)
+        # Window sums in float64: restart at the first step of each output window.
+        restart = (steps_taken - self.spinup_steps) % self.window_steps == 0
+        keep = 0.0 if restart else 1.0
+        new_sums = [keep * np.asarray(total) + np.asarray(getattr(diagnostics, name), dtype=np.float64)
+                    for total, name in zip(sums[:-1], DIAGNOSTIC_FIELDS)]
+        new_sums.append(keep * np.asarray(sums[-1]) + 1.0)
+        return tendencies, [*memory.fields(), *new_sums]
+
+    # --- output -------------------------------------------------------------------------
+
+    def snapshot(self, extra, lat_lon) -> dict:
+        """Window means (float64) of the physics diagnostics, and the derived fields."""
+        sums = [np.asarray(a, dtype=np.float64) for a in extra[MEMORY_FIELDS:]]
+        count = np.maximum(sums[-1], 1.0)[:, None, None]
+        out = {}
+        for (name, _, scale), total in zip(WINDOW_MEANS, sums[:-1]):
+            out[name] = scale * total / count
+        out["precipitation"] = out["convective_precipitation"] + out["large_scale_precipitation"]
+        out["latent_heat_flux"] = LATENT_HEAT * GRAMS_PER_KILOGRAM * out["evaporation"]
+        out["toa_net_radiation"] = out["toa_net_shortwave"] - out["outgoing_longwave_radiation"]
+        members = count.shape[0]
+        out["surface_temperature"] = np.broadcast_to(
+            np.asarray(self.boundaries.sea_surface_temperature, dtype=np.float64),
+            (members, self.grid.nlon, self.grid.nlat)).copy()
+
+        def global_mean(field):
+            return (field * self.weights).sum(axis=(1, 2))
+
+        out["global_mean_precipitation"] = global_mean(out["precipitation"])
+        out["global_mean_evaporation"] = global_mean(out["evaporation"])
+        out["global_mean_toa_net_radiation"] = global_mean(out["toa_net_radiation"])
+        out["global_mean_surface_net_heat_flux"] = global_mean(out["surface_net_heat_flux"])
+        return {name: (lat_lon(values) if values.ndim == 3 else values)
+                for name, values in out.items()}
+

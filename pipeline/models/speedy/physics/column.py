@@ -1,0 +1,238 @@
+"""The order of SPEEDY's physics, written once: one call of `column_physics` turns grid-point
+columns of the previous leapfrog level into tendencies and diagnostics (speedy.f90
+``physics.f90``, Molteni 2003 section 3):
+
+ 1. humidity: q clipped at zero, saturation q_s and relative humidity per layer;
+ 2. deep convection (mass flux), then large-scale condensation: precipitation;
+ 3. every ``radiation_steps`` steps: clouds, shortwave radiation and the longwave
+    transmissivities, kept in a `RadiationMemory` until the next call (SPEEDY's nstrad);
+ 4. longwave radiation, downward pass;
+ 5. surface fluxes (stress, sensible heat, evaporation, emission);
+ 6. longwave radiation, upward pass (it needs the surface emission);
+ 7. vertical diffusion (shallow convection, moisture diffusion, dry-adiabatic adjustment),
+    plus the surface fluxes into the lowest layer.
+
+Every scheme returns flux convergences (see `pipeline.models.speedy.physics`); here they are
+summed and converted once, dX/dt = s F g / (p_0 p_s dsigma_k), with s a scale the caller
+chooses (1 for tendencies per second; the dynamical core passes the Earth's radius, for its
+tendencies times a). Energy fluxes from radiation are in W m-2 and take a further 1 / c_p.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.models.speedy.physics.clouds import CloudParameters, cloud_constants, clouds
+from pipeline.models.speedy.physics.convection import (ConvectionParameters, convection,
+                                                       convection_constants)
+from pipeline.models.speedy.physics.humidity import (relative_humidity, saturation_constants,
+                                                     saturation_specific_humidity)
+from pipeline.models.speedy.physics.large_scale_condensation import (
+    CondensationParameters, condensation_constants, large_scale_condensation)
+from pipeline.models.speedy.physics.levels import layer_mass
+from pipeline.models.speedy.physics.longwave_radiation import (
+    LongwaveParameters, longwave_constants, longwave_downward, longwave_transmissivity,
+    longwave_upward)
+from pipeline.models.speedy.physics.shortwave_radiation import (
+    ShortwaveParameters, shortwave_constants, shortwave_radiation)
+from pipeline.models.speedy.physics.surface_fluxes import (
+    HEAT_CAPACITY, SurfaceFluxParameters, net_surface_heat_flux, sea_surface_fluxes,
+    surface_flux_constants)
+from pipeline.models.speedy.physics.vertical_diffusion import (
+    VerticalDiffusionParameters, vertical_diffusion, vertical_diffusion_constants)
+from pipeline.models.speedy.vertical import SigmaLevels
+
+
+@dataclass
+class ColumnState:
+    """Grid-point columns (member, K, lon, lat) of one time level; p_s / p_0 (member, lon, lat)."""
+
+    temperature: object  # K
+    humidity: object  # g/kg
+    u: object  # m s-1
+    v: object  # m s-1
+    geopotential: object  # Phi / c_p, K (Phi_s included)
+    surface_pressure: object  # p_s / p_0
+
+
+@dataclass
+class SurfaceBoundary:
+    """What the physics needs of the boundary conditions, in the run's format, each field
+    broadcast against (member, lon, lat) (see `pipeline.models.speedy.boundaries`)."""
+
+    sea_surface_temperature: object  # K
+    albedo: object
+    land_fraction: object
+    surface_geopotential: object  # Phi_s / c_p, K
+    insolation: object  # W m-2
+    ozone_lower: object
+    ozone_upper: object
+    zenith_factor: object
+    polar_night_cooling: object
+
+
+@dataclass
+class RadiationMemory:
+    """What SPEEDY keeps from one shortwave call to the next."""
+
+    shortwave_absorbed: object  # (member, K, lon, lat), W m-2
+    surface_shortwave_down: object  # W m-2
+    surface_shortwave_net: object
+    top_shortwave_net: object
+    transmissivity: object  # longwave, (member, K, 4, lon, lat)
+    cloud_cover: object
+    stratiform_cover: object
+
+    def fields(self) -> list:
+        """The memory as a flat list of arrays (for a model state)."""
+        return [self.shortwave_absorbed, self.surface_shortwave_down, self.surface_shortwave_net,
+                self.top_shortwave_net, self.transmissivity, self.cloud_cover,
+                self.stratiform_cover]
+
+    @classmethod
+    def from_fields(cls, fields) -> RadiationMemory:
+        return cls(*fields)
+
+
+@dataclass
+class PhysicsTendencies:
+    """Tendencies times the chosen scale (member, K, lon, lat): K, g/kg and m s-1 per second."""
+
+    temperature: object
+    humidity: object
+    u: object
+    v: object
+
+
+@dataclass
+class PhysicsDiagnostics:
+    """Fields (member, lon, lat) of one physics call, in the schemes' units."""
+
+    convective_precipitation: object  # g m-2 s-1
+    large_scale_precipitation: object  # g m-2 s-1
+    evaporation: object  # g m-2 s-1
+    sensible_heat: object  # W m-2 upward
+    outgoing_longwave: object  # W m-2
+    top_shortwave_net: object  # W m-2 downward
+    surface_shortwave_net: object  # W m-2 downward
+    surface_longwave_net_upward: object  # W m-2
+    surface_net_heat: object  # W m-2 downward into the surface
+    cloud_cover: object
+    sea_surface_temperature: object = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PhysicsParameters:
+    """Every scheme's parameters; SPEEDY's values by default."""
+
+    convection: ConvectionParameters = ConvectionParameters()
+    condensation: CondensationParameters = CondensationParameters()
+    clouds: CloudParameters = CloudParameters()
+    shortwave: ShortwaveParameters = ShortwaveParameters()
+    longwave: LongwaveParameters = LongwaveParameters()
+    surface: SurfaceFluxParameters = SurfaceFluxParameters()
+    diffusion: VerticalDiffusionParameters = VerticalDiffusionParameters()
+
+
+@dataclass(frozen=True)
+class PhysicsConstants:
+    count: int
+    sigma: object  # (K, 1, 1)
+    saturation: object
+    convection: object
+    condensation: object
+    clouds: object
+    shortwave: object
+    longwave: object
+    surface: object
+    diffusion: object
+    flux_to_tendency: object  # s g / (p_0 dsigma_k), (K, 1, 1)
+    radiation_to_tendency: object  # s g / (p_0 c_p dsigma_k), (K, 1, 1)
+    heat_capacity: float
+
+
+def physics_constants(levels: SigmaLevels, convert=np.asarray, scale: float = 1.0,
+                      parameters: PhysicsParameters = PhysicsParameters()) -> PhysicsConstants:
+    """Every scheme's constants rounded once through ``convert``; ``scale`` multiplies the
+    returned tendencies (see the module docstring)."""
+    column = (levels.count, 1, 1)
+    factor = (scale / layer_mass(levels)).reshape(column)
+    p = parameters
+    return PhysicsConstants(
+        levels.count, convert(levels.full.reshape(column)), saturation_constants(convert),
+        convection_constants(levels, p.convection, convert),
+        condensation_constants(levels, p.condensation, convert),
+        cloud_constants(levels.count, p.clouds, convert),
+        shortwave_constants(levels, p.shortwave, convert),
+        longwave_constants(levels, p.longwave, convert),
+        surface_flux_constants(levels, p.surface, convert),
+        vertical_diffusion_constants(levels, p.diffusion, convert),
+        convert(factor), convert(factor / HEAT_CAPACITY), float(convert(np.float64(HEAT_CAPACITY))))
+
+
+def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBoundary,
+                   memory: RadiationMemory | None, radiation: bool):
+    """(tendencies, diagnostics, memory) of SPEEDY's physics for one time level; with
+    ``radiation`` false the shortwave fluxes and longwave transmissivities come from
+    ``memory``. See the module docstring for the order."""
+    t, ps, phi = state.temperature, state.surface_pressure, state.geopotential
+    q = np.maximum(state.humidity, 0.0)
+    s = t + phi  # dry static energy / c_p
+    # 1. Humidity.
+    qs = saturation_specific_humidity(c.saturation, t, c.sigma * ps[:, None])
+    rh = relative_humidity(q, qs)
+    # 2. Precipitation.
+    deep = convection(c.convection, ps, s, q, qs)
+    large_scale = large_scale_condensation(c.condensation, ps, q, qs, deep.cloud_top)
+    # 3. Clouds, shortwave radiation and longwave transmissivities.
+    if radiation or memory is None:
+        cloud = clouds(c.clouds, q, rh, s, phi, deep.precipitation + large_scale.precipitation,
+                       large_scale.cloud_top, boundary.land_fraction)
+        shortwave = shortwave_radiation(
+            c.shortwave, ps, q, cloud.cover, cloud.top, cloud.stratiform, cloud.cloud_humidity,
+            boundary.insolation, boundary.ozone_lower, boundary.ozone_upper,
+            boundary.zenith_factor, boundary.albedo)
+        memory = RadiationMemory(
+            shortwave.absorbed, shortwave.surface_downward, shortwave.surface_net,
+            shortwave.top_net, longwave_transmissivity(c.longwave, ps, q, cloud.cover, cloud.top),
+            cloud.cover, cloud.stratiform)
+    # 4.-6. Longwave down, surface fluxes, longwave up.
+    down = longwave_downward(c.longwave, t, memory.transmissivity)
+    surface = sea_surface_fluxes(c.surface, c.saturation, ps, state.u, state.v, t, q, phi,
+                                 boundary.sea_surface_temperature, boundary.surface_geopotential)
+    longwave = longwave_upward(c.longwave, t, memory.transmissivity, down,
+                               boundary.sea_surface_temperature, surface.emission, ps,
+                               boundary.polar_night_cooling)
+    # 7. Vertical diffusion.
+    diffusion = vertical_diffusion(c.diffusion, ps, s, rh, q, qs, phi,
+                                   deep.cloud_top < c.count)
+    # Sum the flux convergences (the surface's into the lowest layer) and convert them.
+    inverse_ps = (1.0 / ps)[:, None]
+    energy = at_bottom(deep.energy + large_scale.energy + diffusion.energy, surface.sensible)
+    water = at_bottom(deep.water + large_scale.water + diffusion.water, surface.evaporation)
+    radiative = memory.shortwave_absorbed + longwave.absorbed
+    factor = c.flux_to_tendency * inverse_ps
+    zero = 0.0 * t[:, :-1]
+    tendencies = PhysicsTendencies(
+        factor * energy + (c.radiation_to_tendency * inverse_ps) * radiative, factor * water,
+        np.concatenate((zero, factor[:, -1:] * surface.u_stress[:, None]), axis=1),
+        np.concatenate((zero, factor[:, -1:] * surface.v_stress[:, None]), axis=1))
+    diagnostics = PhysicsDiagnostics(
+        deep.precipitation, large_scale.precipitation, surface.evaporation,
+        c.heat_capacity * surface.sensible, longwave.outgoing, memory.top_shortwave_net,
+        memory.surface_shortwave_net, longwave.surface_net_upward,
+        net_surface_heat_flux(c.surface, memory.surface_shortwave_net,
+                              longwave.surface_net_upward, surface),
+        memory.cloud_cover, boundary.sea_surface_temperature,
+        {"convective_top": deep.cloud_top, "near_surface_temperature":
+         surface.near_surface_temperature, "surface_longwave_down": longwave.surface_downward,
+         "stratiform_cover": memory.stratiform_cover})
+    return tendencies, diagnostics, memory
+
+
+def at_bottom(fluxes, surface_flux):
+    """``fluxes`` (member, K, lon, lat) with ``surface_flux`` added to the lowest layer."""
+    return np.concatenate((fluxes[:, :-1], fluxes[:, -1:] + surface_flux[:, None]), axis=1)
