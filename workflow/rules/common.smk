@@ -38,6 +38,11 @@ def set_arguments(wildcards, input=None):
     return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
 
 
+def model_tasks(wildcards):
+    """MPI ranks of a model's simulation jobs (its own mpi_tasks, else the global one)."""
+    return config["models"][wildcards.model].get("mpi_tasks", config["mpi_tasks"])
+
+
 def checkpoint_every(wildcards):
     return config["models"][wildcards.model].get("checkpoint_every", 0)
 

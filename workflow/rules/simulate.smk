@@ -30,7 +30,7 @@ rule simulate:
     benchmark:
         "results/benchmarks/simulate/{model}/{format}.tsv"
     resources:
-        tasks=config["mpi_tasks"],
+        tasks=model_tasks,
         mpi="mpiexec",
     conda:
         "../../envs/pipeline.yaml"
@@ -56,7 +56,7 @@ rule simulate_null:
     benchmark:
         "results/benchmarks/simulate/{model}/null-{ensemble}.tsv"
     resources:
-        tasks=config["mpi_tasks"],
+        tasks=model_tasks,
         mpi="mpiexec",
     conda:
         "../../envs/pipeline.yaml"
