@@ -16,6 +16,7 @@ rule bound_search:
         "results/logs/bounds/{problem}_{instance}.log",
     benchmark:
         "results/benchmarks/bounds/{problem}_{instance}.tsv"
+    threads: config["mpi_tasks"]
     resources:
         tasks=config["mpi_tasks"],
         mpi="mpiexec",

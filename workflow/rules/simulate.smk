@@ -29,6 +29,7 @@ rule simulate:
         "results/logs/simulate/{model}/{format}.log",
     benchmark:
         "results/benchmarks/simulate/{model}/{format}.tsv"
+    threads: model_tasks
     resources:
         tasks=model_tasks,
         mpi="mpiexec",
@@ -55,6 +56,7 @@ rule simulate_null:
         "results/logs/simulate/{model}/null-{ensemble}.log",
     benchmark:
         "results/benchmarks/simulate/{model}/null-{ensemble}.tsv"
+    threads: model_tasks
     resources:
         tasks=model_tasks,
         mpi="mpiexec",

@@ -19,6 +19,7 @@ rule relax:
         "results/logs/solvers/{sequence}/{format}.log",
     benchmark:
         "results/benchmarks/solvers/{sequence}/{format}.tsv"
+    threads: config.get("solvers", {}).get("mpi_tasks", 1)
     resources:
         tasks=config.get("solvers", {}).get("mpi_tasks", 1),
         mpi="mpiexec",
