@@ -15,6 +15,22 @@ from pipeline.io.netcdf import global_attributes, write_dataset
 ROUNDING_MODES = ("nearest", "stochastic")
 CSV_COLUMNS = ("model", "variable", "rounding", "min_significand_bits")
 
+# Water fluxes are shown as Paxton et al. (2022, fig. 4) show SPEEDY's precipitation: in mm
+# per 6 h. 1 kg m-2 of liquid water is a 1 mm layer (density 1000 kg m-3), and 6 h is 21,600 s.
+WATER_FLUX_UNITS = "kg m-2 s-1"
+MM_PER_6H = 6 * 3600.0
+# Paxton et al.'s tolerance: 10 significand bits keep the mean grid-point W1 of
+# precipitation within 0.1 mm/6h of double precision.
+PAXTON_PRECIPITATION_TOLERANCE = 0.1  # mm/6h
+
+
+def display_scale(attrs: dict) -> tuple[float, str]:
+    """Factor and units in which a variable's W1 is plotted: water fluxes in mm/6h."""
+    units = attrs.get("units", "")
+    if units == WATER_FLUX_UNITS:
+        return MM_PER_6H, "mm/6h"
+    return 1.0, units
+
 
 def analysis_variables(analysis: xr.Dataset) -> list[str]:
     return [name.removeprefix("passes_") for name in analysis.data_vars
@@ -76,30 +92,39 @@ def plot_distances(analysis: xr.Dataset, path) -> None:
     import matplotlib.pyplot as plt
 
     variables = analysis_variables(analysis)
-    figure, axes = plt.subplots(1, len(variables), figsize=(4.2 * len(variables), 3.6),
+    columns = min(len(variables), 4)
+    rows = -(-len(variables) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows),
                                 squeeze=False)
+    for axis in axes.flat[len(variables):]:
+        axis.set_axis_off()
     bits = np.asarray(analysis["significand_bits"].values)
     rounding = np.asarray([str(r) for r in analysis["rounding"].values])
-    for axis, variable in zip(axes[0], variables):
-        scores = np.asarray(analysis[f"score_{variable}"].values, dtype=float)
-        null = np.asarray(analysis[f"null_score_{variable}"].values, dtype=float)
-        threshold = float(analysis[f"threshold_{variable}"].values)
+    for axis, variable in zip(axes.flat, variables):
+        scale, units = display_scale(analysis[f"score_{variable}"].attrs)
+        scores = np.asarray(analysis[f"score_{variable}"].values, dtype=float) * scale
+        null = np.asarray(analysis[f"null_score_{variable}"].values, dtype=float) * scale
+        threshold = float(analysis[f"threshold_{variable}"].values) * scale
         finite = scores[np.isfinite(scores)]
         ceiling = max([threshold, *finite]) * 3 if finite.size else threshold * 10
         axis.axhspan(max(min(null.min(), threshold) / 10, 1e-300), threshold, color="0.85",
                      label="null: mean + 3 sd")
         axis.axhline(null.mean(), color="0.5", linestyle=":", linewidth=1, label="null mean")
+        if units == "mm/6h" and "precipitation" in variable and "global" not in variable:
+            axis.axhline(PAXTON_PRECIPITATION_TOLERANCE, color="C3", linewidth=1,
+                         label="0.1 mm/6h (Paxton et al. 2022)")
         for mode, style in (("nearest", "o-"), ("stochastic", "s--")):
             chosen = np.flatnonzero(rounding == mode)
             order = chosen[np.argsort(bits[chosen])]
             values = np.where(np.isfinite(scores[order]), scores[order], ceiling)
+            # The reference compared with itself scores 0, which a log axis cannot show.
+            values = np.where(values > 0, values, np.nan)
             axis.plot(bits[order], values, style, label=mode)
             blown = order[~np.isfinite(scores[order])]
             if blown.size:
                 axis.plot(bits[blown], np.full(blown.size, ceiling), "rx", label="blew up")
         axis.set_yscale("log")
         axis.set_xlabel("significand bits")
-        units = analysis[f"score_{variable}"].attrs.get("units", "")
         axis.set_ylabel(f"W1 to float64 [{units}]")
         axis.set_title(f"{analysis.attrs['model']}: {variable}")
         axis.legend(fontsize="small")
@@ -153,7 +178,8 @@ def plot_maps(analysis: xr.Dataset, variable: str, path) -> None:
     passes = np.asarray(analysis[f"passes_{variable}"].values)
     columns = sorted(set(zip(bits.tolist(), exponents.tolist())), reverse=True)
     modes = [m for m in ROUNDING_MODES if m in rounding]
-    values = np.asarray(field.values, dtype=float)
+    scale, units = display_scale(field.attrs)
+    values = np.asarray(field.values, dtype=float) * scale
     title = f"W1 of {variable} to float64 at every grid point"
     if values.ndim > 3:  # (format, level..., y, x): the mean over levels
         values = values.reshape((values.shape[0], -1) + values.shape[-2:]).mean(axis=1)
@@ -178,7 +204,6 @@ def plot_maps(analysis: xr.Dataset, variable: str, path) -> None:
             verdict = "pass" if passes[index] else "fail"
             axis.set_title(f"{analysis['format'].values[index]} ({verdict})", fontsize="small")
     if image is not None:
-        units = field.attrs.get("units", "")
         figure.colorbar(image, ax=axes, shrink=0.8, label=f"W1 of {variable} [{units}]")
     figure.suptitle(f"{analysis.attrs['model']}: {title}")
     with atomic_path(path) as temporary:

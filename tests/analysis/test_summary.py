@@ -1,0 +1,41 @@
+"""The summary's figures: water fluxes shown in mm/6h as Paxton et al. (2022) show them."""
+
+import numpy as np
+import xarray as xr
+
+from pipeline.analysis.summary import display_scale, plot_distances
+
+
+def test_a_water_flux_is_shown_in_millimetres_per_six_hours():
+    # 1 kg of liquid water (density 1000 kg m-3) over 1 m2 is a layer 1e-3 m thick, and
+    # 6 h is 6 x 60 x 60 s: a flux of 1 kg m-2 s-1 piles up 1 mm x 21600 in 6 h.
+    layer_per_kg = 1.0 / 1000.0 * 1000.0  # m3 per kg, in mm per m2
+    factor, units = display_scale({"units": "kg m-2 s-1"})
+    assert units == "mm/6h"
+    assert factor == layer_per_kg * 6 * 60 * 60
+    # SPEEDY's mean precipitation of about 3 mm/day is 0.75 mm/6h.
+    assert np.isclose(3.0 / 86400 * factor, 0.75)
+    assert display_scale({"units": "K"}) == (1.0, "K")
+
+
+def _analysis(variables):
+    names = ["e11m10", "e11m12", "e11m10-sr", "e11m12-sr"]
+    data = {"significand_bits": ("format", [10, 12, 10, 12]),
+            "rounding": ("format", ["nearest", "nearest", "stochastic", "stochastic"])}
+    for variable, units in variables.items():
+        data[f"score_{variable}"] = ("format", [3e-6, 1e-6, 2e-6, 1e-6], {"units": units})
+        data[f"null_score_{variable}"] = ("null", [1e-6, 1.2e-6, 0.9e-6], {"units": units})
+        data[f"threshold_{variable}"] = ((), 1.5e-6, {"units": units})
+        data[f"passes_{variable}"] = ("format", np.array([0, 1, 0, 1], np.int8))
+    return xr.Dataset(data, coords={"format": names}, attrs={"model": "speedy"})
+
+
+def test_the_distance_figure_lays_many_variables_out_in_rows(tmp_path):
+    import matplotlib.image
+
+    variables = {f"var{k}": "K" for k in range(5)} | {"precipitation": "kg m-2 s-1"}
+    path = tmp_path / "w1.png"
+    plot_distances(_analysis(variables), path)
+    height, width = matplotlib.image.imread(path).shape[:2]
+    assert width > height  # 4 columns by 2 rows, not 6 panels in one row (6:1)
+    assert width < 3 * height
