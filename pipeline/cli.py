@@ -476,6 +476,12 @@ def _add_solvers(subparsers) -> None:
     add_commands(subparsers)  # relax, relax-summary, relax-plots
 
 
+def _add_models(subparsers) -> None:
+    from pipeline.models.listing import add_command
+
+    add_command(subparsers)  # models
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -485,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lowprec {__version__}")
     subparsers = parser.add_subparsers(title="stages", metavar="STAGE", required=True)
     _add_formats(subparsers)
+    _add_models(subparsers)
     _add_simulate(subparsers)
     _add_analyse(subparsers)
     _add_summarise(subparsers)
