@@ -477,9 +477,11 @@ def _add_solvers(subparsers) -> None:
 
 
 def _add_models(subparsers) -> None:
+    from pipeline.models.external_command import add_command as add_external
     from pipeline.models.listing import add_command
 
     add_command(subparsers)  # models
+    add_external(subparsers)  # external
 
 
 def build_parser() -> argparse.ArgumentParser:
