@@ -79,8 +79,8 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
     copied = False
     if values.flags.c_contiguous:
         contiguous = values
-    elif not emulation.stochastic and values.flags.f_contiguous:
-        contiguous = values.T  # a C-contiguous view of the same memory
+    elif not emulation.stochastic and (dense := _dense_view(values)) is not None:
+        contiguous = dense  # a C-contiguous view of the same memory, axes permuted
     else:
         contiguous, copied = np.ascontiguousarray(values), True
     flat = contiguous.ravel()
@@ -101,6 +101,15 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
     if contiguous is values and type(values) is np.ndarray and values.dtype is _FLOAT64:
         return flat
     return None
+
+
+def _dense_view(values: np.ndarray):
+    """A C-contiguous view of ``values``'s memory with its axes permuted (largest stride
+    first), if its elements fill one dense block in some axis order (as NumPy lays out the
+    result of an operation on transposed operands), else None."""
+    order = sorted(range(values.ndim), key=lambda axis: -values.strides[axis])
+    view = values.transpose(order)
+    return view if view.flags.c_contiguous else None
 
 
 # Below this many elements the fused strided loop's setup costs more than the pass it saves.

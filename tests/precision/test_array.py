@@ -225,3 +225,20 @@ def test_value_moving_functions_keep_values_and_format_without_drawing_random_bi
     assert position(x.rng) == before
     mixed = np.concatenate([x, np.full((1, 4), 0.1)])  # a plain operand is rounded
     assert np.array_equal(np.asarray(mixed), np.asarray(round(mixed, "e5m6")))
+
+
+@pytest.mark.parametrize("name", ["e11m10", "e11m10-sr"])
+def test_results_laid_out_in_any_dense_axis_order_round_as_in_c_order(name):
+    # NumPy lays out the result of an operation on transposed operands in their memory
+    # order, neither C nor Fortran; nearest rounding rounds it where it lies, stochastic
+    # rounding in C order (keys follow C order), both equal to rounding the C-ordered result.
+    fmt = NumberFormat.parse(name)
+    values = np.random.default_rng(3).standard_normal((3, 4, 5, 6))
+    generator = stream_generator(5, "dense") if fmt.stochastic else None
+    a = fmt.array(values, rng=generator).transpose(2, 0, 3, 1)
+    result = np.exp(a)
+    assert not result.flags.c_contiguous and not result.flags.f_contiguous
+    replay = stream_generator(5, "dense") if fmt.stochastic else None
+    start = round(values, fmt, replay).transpose(2, 0, 3, 1)  # the key drawn on creation
+    expected = round(np.ascontiguousarray(np.exp(start)), fmt, replay)
+    assert np.array_equal(bits(result), bits(expected))
