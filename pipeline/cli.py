@@ -484,6 +484,14 @@ def _add_models(subparsers) -> None:
     add_external(subparsers)  # external
 
 
+def _add_probe(subparsers) -> None:
+    from pipeline.analysis.probe import add_command
+    from pipeline.analysis.probes_summary import add_command as add_summary
+
+    add_command(subparsers)  # probe
+    add_summary(subparsers)  # probes-summary
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -496,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_models(subparsers)
     _add_simulate(subparsers)
     _add_analyse(subparsers)
+    _add_probe(subparsers)
     _add_summarise(subparsers)
     _add_plots(subparsers)
     _add_bound(subparsers)

@@ -12,9 +12,12 @@ def model_names():
 
 
 def test_formats(model):
-    """A model's formats (its own list, else the global one) under their canonical names."""
+    """A model's formats (its own list, else the global one) under their canonical names;
+    under the adaptive search, the formats its probes ran (search.smk)."""
     from pipeline.precision import NumberFormat
 
+    if searching(model):
+        return searched_formats(model)
     names = config["models"][model].get("formats", config["formats"])
     return list(dict.fromkeys(str(NumberFormat.parse(name)) for name in names))
 
@@ -82,6 +85,8 @@ def summary_outputs():
         + [f"results/summary/w1_{model}.png" for model in model_names()]
         + [f"results/summary/profiles_{model}.png" for model in profile_models()]
         + map_outputs()
+        + (["results/summary/probes.csv", "results/summary/probes.nc",
+            "results/summary/search_path.png"] if any(map(searching, model_names())) else [])
     )
 
 
