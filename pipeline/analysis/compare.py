@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from pipeline.analysis.significance import null_pvalues
 from pipeline.analysis.verdicts import minimal_bits, null_threshold
 from pipeline.analysis.wasserstein import wasserstein_1d
 from pipeline.io.netcdf import global_attributes
@@ -79,6 +80,10 @@ def compare_ensembles(reference: xr.Dataset, nulls: list[xr.Dataset],
         data[f"passes_{variable}"] = ("format", passes.astype(np.int8), {
             "long_name": f"format passes for {long_name}", "flag_values": np.array([0, 1], np.int8),
             "flag_meanings": "fails passes"})
+        if null_scores.size >= 3 and np.all(np.isfinite(null_scores) & (null_scores > 0)):
+            data[f"pvalue_{variable}"] = ("format", null_pvalues(scores, null_scores), {
+                "units": "1", "long_name": f"p-value of the score of {long_name} against the "
+                "null (Student's t prediction of log W1; pipeline/analysis/significance.py)"})
         for mode in ("nearest", "stochastic"):
             chosen = [i for i, f in enumerate(formats) if f.rounding == mode]
             minimal[f"{variable}:{mode}"] = minimal_bits(

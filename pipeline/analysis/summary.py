@@ -37,15 +37,48 @@ def analysis_variables(analysis: xr.Dataset) -> list[str]:
             if name.startswith("passes_")]
 
 
-def minimal_bits_rows(analyses: list[xr.Dataset]) -> list[dict]:
+VERDICTS = ("null-spread", "holm")
+
+
+def table_passes(analyses: list[xr.Dataset], verdict: str = "null-spread",
+                 alpha: float = 0.05) -> list[dict]:
+    """Pass flags per analysis and variable under one verdict for the whole table.
+
+    null-spread: each analysis's own flags (score <= null mean + 3 sd). holm: every (model,
+    variable, format) comparison of the table is one hypothesis, judged by its p-value
+    against the null, and Holm's step-down keeps the chance that the table fails any format
+    that is in truth as good as float64 at most ``alpha`` (pipeline/analysis/significance.py).
+    """
+    from pipeline.analysis.significance import holm_rejections
+
+    if verdict not in VERDICTS:
+        raise ValueError(f"Unknown verdict {verdict!r}; choose one of: {', '.join(VERDICTS)}.")
+    if verdict == "null-spread":
+        return [{v: np.asarray(a[f"passes_{v}"].values).astype(bool)
+                 for v in analysis_variables(a)} for a in analyses]
+    pvalues = []
+    for analysis in analyses:
+        for variable in analysis_variables(analysis):
+            if f"pvalue_{variable}" not in analysis:
+                raise ValueError(f"The analysis of {analysis.attrs['model']} has no p-values "
+                                 f"for {variable} (the holm verdict needs null_ensembles >= 3).")
+            pvalues.append(np.asarray(analysis[f"pvalue_{variable}"].values, dtype=float))
+    sizes = np.cumsum([p.size for p in pvalues])[:-1]
+    rejected = iter(np.split(holm_rejections(np.concatenate(pvalues), alpha), sizes))
+    return [{v: ~next(rejected) for v in analysis_variables(a)} for a in analyses]
+
+
+def minimal_bits_rows(analyses: list[xr.Dataset], verdict: str = "null-spread",
+                      alpha: float = 0.05) -> list[dict]:
     """One row per model, variable and rounding mode (None where no tested format passed)."""
     rows = []
-    for analysis in analyses:
+    flags = table_passes(analyses, verdict, alpha)
+    for analysis, passing in zip(analyses, flags):
         model = analysis.attrs["model"]
         rounding = [str(r) for r in analysis["rounding"].values]
         bits = [int(b) for b in analysis["significand_bits"].values]
         for variable in analysis_variables(analysis):
-            passes = [bool(p) for p in analysis[f"passes_{variable}"].values]
+            passes = [bool(p) for p in passing[variable]]
             for mode in ROUNDING_MODES:
                 chosen = [i for i, r in enumerate(rounding) if r == mode]
                 rows.append({

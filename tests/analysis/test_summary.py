@@ -1,6 +1,7 @@
 """The summary's figures: water fluxes shown in mm/6h as Paxton et al. (2022) show them."""
 
 import numpy as np
+import pytest
 import xarray as xr
 
 from pipeline.analysis.summary import display_scale, plot_distances
@@ -39,3 +40,36 @@ def test_the_distance_figure_lays_many_variables_out_in_rows(tmp_path):
     height, width = matplotlib.image.imread(path).shape[:2]
     assert width > height  # 4 columns by 2 rows, not 6 panels in one row (6:1)
     assert width < 3 * height
+
+
+def _judged(model, pvalues, passes):
+    names = [f"e11m{b}" for b in (23, 16, 10)]
+    return xr.Dataset({
+        "significand_bits": ("format", [23, 16, 10]),
+        "rounding": ("format", ["nearest"] * 3),
+        "passes_x": ("format", np.array(passes, np.int8)),
+        "pvalue_x": ("format", np.array(pvalues)),
+    }, coords={"format": names}, attrs={"model": model})
+
+
+def test_the_holm_verdict_corrects_over_the_whole_table():
+    from pipeline.analysis.summary import minimal_bits_rows
+
+    # Two models, three formats each: six hypotheses. Holm at 0.05: 0.001 <= 0.05/6 is
+    # rejected, 0.02 > 0.05/5 is not, and everything after it stands.
+    analyses = [_judged("a", [0.30, 0.02, 0.001], [1, 0, 0]),
+                _judged("b", [0.50, 0.40, 0.03], [1, 1, 0])]
+    holm = {r["model"]: r["min_significand_bits"]
+            for r in minimal_bits_rows(analyses, "holm", 0.05) if r["rounding"] == "nearest"}
+    fixed = {r["model"]: r["min_significand_bits"]
+             for r in minimal_bits_rows(analyses) if r["rounding"] == "nearest"}
+    assert holm == {"a": 16, "b": 10}
+    assert fixed == {"a": 23, "b": 16}
+
+
+def test_the_holm_verdict_needs_p_values():
+    from pipeline.analysis.summary import minimal_bits_rows
+
+    analysis = _judged("a", [0.3, 0.2, 0.1], [1, 1, 1]).drop_vars("pvalue_x")
+    with pytest.raises(ValueError, match="needs null_ensembles >= 3"):
+        minimal_bits_rows([analysis], "holm")
