@@ -122,7 +122,7 @@ def _run_simulate(args) -> None:
         report = (lambda done, total: show(index, done, total)) if show else None
         return run_block(model_class, config, fmt, args.seed, args.ensemble, index,
                          blocks[index], progress=report,
-                         checkpoint=checkpoints / f"block-{index}.pkl",
+                         checkpoint=checkpoints / f"block-{index}.npz",
                          checkpoint_every=args.checkpoint_every)
 
     def simulate():
