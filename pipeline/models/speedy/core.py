@@ -199,6 +199,11 @@ class SpeedyConfig:
         if chosen is None or any(not 0 <= i < half.size - 1 for i in chosen) or not chosen:
             return (f"output_levels must be 'all' or level numbers from 1 (top) to {half.size - 1}, "
                     f"got {self.output_levels!r}")
+        if chosen != sorted(set(chosen)):
+            # A repeated level would repeat a sigma coordinate value, and CF coordinates
+            # must be strictly monotonic.
+            return (f"output_levels must list each level once, top first (increasing), "
+                    f"got {self.output_levels!r}")
         return None
 
     @property
