@@ -476,6 +476,12 @@ def _add_solvers(subparsers) -> None:
     add_commands(subparsers)  # relax, relax-summary, relax-plots
 
 
+def _add_check_config(subparsers) -> None:
+    from pipeline.configuration import add_check_config
+
+    add_check_config(subparsers, UsageError)  # the checks live in pipeline/configuration.py
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -494,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bounds_summary(subparsers)
     _add_solvers(subparsers)
     _add_warm_up(subparsers)
+    _add_check_config(subparsers)
     return parser
 
 

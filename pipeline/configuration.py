@@ -76,6 +76,9 @@ def load_config_file(path) -> dict:
         mark = error.problem_mark or error.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = error.problem or error.context or "invalid syntax"
+        opened = error.context_mark if error.problem and error.context else None
+        if opened is not None and mark is not None and opened.line != mark.line:
+            problem += f" ({error.context} that starts on line {opened.line + 1})"
         raise ConfigError(f"{path}{where}: invalid YAML: {problem}.") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: invalid YAML: {_first_line(error)}.") from None
@@ -113,7 +116,7 @@ def _schema_error(error) -> str:
     """One sentence for a jsonschema ValidationError: where, what, and what is allowed."""
     path = ".".join(str(part) for part in error.absolute_path)
     value, schema, keyword = error.instance, error.schema, error.validator
-    where = f"config key {path}" if path else "the config"
+    where = f"config key {path}" if path else "top level"
     if keyword == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         unknown = sorted(set(value) - set(allowed))
@@ -301,3 +304,26 @@ def check_config(config: dict, source: str | None = None, schema_path=SCHEMA,
 def check_config_file(path, schema_path=SCHEMA, base=None) -> dict:
     """`load_config_file` then `check_config`: what `lowprec check-config FILE` runs."""
     return check_config(load_config_file(path), str(path), schema_path, base)
+
+
+def add_check_config(subparsers, usage_error) -> None:
+    """`lowprec check-config FILE...`: the workflow's config checks, without Snakemake.
+    A bad file raises ``usage_error`` (the CLI's one-sentence error) with the reason."""
+    parser = subparsers.add_parser(
+        "check-config", help="check workflow config files (YAML) as the workflow will",
+        description="Check each config FILE against workflow/schemas/config.schema.yaml and "
+        "the models, bound searches and solvers it names, as `snakemake --configfile FILE` "
+        "does before planning any job; relative file names in it are taken from the working "
+        "directory. Prints one line per good file; the first bad one ends with its reason.")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="config file (YAML or JSON)")
+    parser.add_argument("--schema", default=str(SCHEMA), help="JSON Schema (YAML) to check with")
+
+    def run(args) -> None:
+        for path in args.files:
+            try:
+                check_config_file(path, args.schema)
+            except ConfigError as error:
+                raise usage_error(str(error)) from None
+            print(f"{path}: a valid lowprec config.")
+
+    parser.set_defaults(run=run)
