@@ -327,3 +327,44 @@ def add_check_config(subparsers, usage_error) -> None:
             print(f"{path}: a valid lowprec config.")
 
     parser.set_defaults(run=run)
+
+
+# --- for the Snakefile -------------------------------------------------------------------
+
+def command_line_configs(workflow) -> list[str]:
+    """The ``--configfile`` files of a Snakemake run, named as the user sees them."""
+    shown = []
+    for path in workflow.overwrite_configfiles:
+        relative = os.path.relpath(path)
+        shown.append(str(path) if relative.startswith("..") else relative)
+    return shown
+
+
+def check_workflow_config(config: dict, files: list[str], default: str) -> None:
+    """Check the config a Snakemake run planned from (``files`` from the command line, else
+    ``default``): fill in its defaults, or print the one sentence and exit with status 1.
+
+    Exiting, rather than raising Snakemake's WorkflowError, keeps the message one line: a
+    WorkflowError comes with the Snakefile's file, line and a traceback line."""
+    try:
+        for path in files:
+            load_config_file(path)  # keys given twice, which YAML would silently overwrite
+        check_config(config, ", ".join(files or [default]))
+    except ConfigError as error:
+        _stop(error)
+
+
+def check_default_config_file(path) -> None:
+    """Read the default config ourselves first, so that a syntax error in it is reported
+    with its line (Snakemake's own message names neither the file nor the line)."""
+    try:
+        load_config_file(path)
+    except ConfigError as error:
+        _stop(error)
+
+
+def _stop(error: ConfigError):
+    import sys
+
+    print(f"lowprec: error: {error}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
