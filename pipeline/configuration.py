@@ -26,6 +26,7 @@ models.speedy.members: 4.0 is not an integer; use a whole number of at least 2.`
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -90,6 +91,13 @@ def load_config_file(path) -> dict:
 
 
 # --- 2. the schema -----------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def _schema(path: str, modified: int) -> dict:
+    """The schema at ``path`` (read once per modification: pure-Python YAML takes 0.3 s)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
+
 
 def _validator_class():
     """Draft 2020-12 with strict integers and default filling."""
@@ -242,12 +250,15 @@ def _check_models(config: dict, base: Path) -> None:
             raise ConfigError(f"{where}.parameters.initial_file: a model with a spinup run "
                               f"starts from its last state; give either spinup or "
                               f"initial_file, not both.")
-        config_class = get_model(name).Config
+        model_class = get_model(name)
         for part, values in (("parameters", parameters), ("spinup", {**parameters, **spinup})):
             try:
-                parse_overrides(config_class, values, name)
+                parsed = parse_overrides(model_class.Config, values, name)
             except ModelParameterError as error:
                 raise ConfigError(f"{where}.{part}: {_sentence_body(error)}.") from None
+            if part == "parameters":
+                run_config = parsed
+        _check_plotted_variables(where, model, _output_variables(model_class, run_config))
         for part, values in (("parameters", parameters), ("spinup", spinup)):
             for key, value in values.items():
                 named = key == "orography" and value in _NAMED_OROGRAPHIES
@@ -256,6 +267,28 @@ def _check_models(config: dict, base: Path) -> None:
                         raise ConfigError(
                             f"{where}.{part}.{key}: the file {value} does not exist "
                             f"(relative paths are from {base}).")
+
+
+def _output_variables(model_class, run_config) -> dict:
+    if hasattr(model_class, "output_variables"):
+        return model_class.output_variables(run_config)
+    return model_class.variables
+
+
+def _check_plotted_variables(where: str, model: dict, variables: dict) -> None:
+    """map_variables and profile_variable name variables the run writes, with two
+    dimensions beyond (member, time) for a map and one for a profile."""
+    chosen = [(f"map_variables.{index}", name, 2)
+              for index, name in enumerate(model.get("map_variables", []))]
+    if "profile_variable" in model:
+        chosen.append(("profile_variable", model["profile_variable"], 1))
+    for key, name, extra in chosen:
+        allowed = [name for name, variable in variables.items()
+                   if len(variable.dims) - 2 >= extra]
+        if name not in allowed:
+            shape = "two-dimensional fields" if extra == 2 else "variables with a vertical dimension"
+            raise ConfigError(f"{where}.{key}: {name!r} is not among this run's {shape}; "
+                              f"use one of: {', '.join(allowed) or 'none'}.")
 
 
 def _text(value) -> str:
@@ -284,7 +317,7 @@ def check_config(config: dict, source: str | None = None, schema_path=SCHEMA,
     """
     base = Path(os.getcwd() if base is None else base)
     try:
-        schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+        schema = _schema(str(schema_path), Path(schema_path).stat().st_mtime_ns)
         if not isinstance(config, dict):
             raise ConfigError("a config is a mapping of keys (seed, formats, models, ...), "
                               f"got {_show(config)}.")
