@@ -138,9 +138,10 @@ def _schema_error(error) -> str:
         return (f"{where}: the required key {missing[0]!r} is missing (required: "
                 f"{', '.join(error.validator_value)}).")
     if keyword == "type":
-        return f"{where}: {_show(value)} is not {_article(error.validator_value)}; use {_hint(schema)}."
+        return (f"{where}: {_show(value)} is not {_article(error.validator_value)}; use "
+                f"{_hint(schema, value)}.")
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return f"{where}: {_show(value)} is out of range; use {_hint(schema)}."
+        return f"{where}: {_show(value)} is out of range; use {_hint(schema, value)}."
     if keyword == "enum":
         return (f"{where}: {_show(value)} is not allowed; use one of: "
                 f"{', '.join(map(str, error.validator_value))}.")
@@ -157,8 +158,10 @@ def _schema_error(error) -> str:
     return f"{where}: {_first_line(error.message)}."
 
 
-def _hint(schema: dict) -> str:
+def _hint(schema: dict, value) -> str:
     kind = schema.get("type")
+    if kind is None and any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum")):
+        kind = "integer" if isinstance(value, int) else "number"  # a range without a type
     kinds = kind if isinstance(kind, list) else [kind]
     low, high = schema.get("minimum"), schema.get("maximum")
     above = schema.get("exclusiveMinimum")
