@@ -285,3 +285,16 @@ def test_check_config_on_the_command_line(tmp_path, run_tool):
     result = run_tool("lowprec", "check-config", bad, check=False)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert f"{bad}, line 2" in result.stderr
+
+
+@pytest.mark.parametrize("levels", ["3,3", "7,3"])
+def test_speedy_rejects_repeated_or_unsorted_output_levels_at_the_command_line(run_tool, tmp_path,
+                                                                               levels):
+    """A repeated level repeated the sigma coordinate (CF coordinates are strictly monotonic)."""
+    out = tmp_path / "s.nc"
+    result = run_tool("lowprec", "simulate", "speedy", "--format", "float64", "--members", "1",
+                      "--seed", "1", "--set", "truncation=10", "--set", f"output_levels={levels}",
+                      "--out", out, check=False)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr == (f"lowprec: error: Model speedy: output_levels must list each level "
+                             f"once, top first (increasing), got '{levels}'.\n")
