@@ -369,8 +369,11 @@ def add_check_config(subparsers, usage_error) -> None:
 
 def command_line_configs(workflow) -> list[str]:
     """The ``--configfile`` files of a Snakemake run, named as the user sees them."""
+    paths = getattr(workflow, "overwrite_configfiles", None)
+    if paths is None:  # the attribute's older home
+        paths = workflow.config_settings.configfiles
     shown = []
-    for path in workflow.overwrite_configfiles:
+    for path in paths or []:
         relative = os.path.relpath(path)
         shown.append(str(path) if relative.startswith("..") else relative)
     return shown

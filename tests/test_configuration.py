@@ -186,6 +186,8 @@ HAND_WRITTEN = [
     ("literature of an unknown problem", {**copy.deepcopy(BASE), "bounds": {
         "literature": {"tsp": {"3": {"value": 1, "source": "x"}}}}}, "tsp"),
     ("a config that is a list", [BASE], "mapping"),
+    ("seed 2**80", {**copy.deepcopy(BASE), "seed": 2**80}, "seed"),
+    ("seed 2**63", {**copy.deepcopy(BASE), "seed": 2**63}, "seed"),
 ]
 
 CASES = generated_cases() + HAND_WRITTEN
@@ -233,6 +235,7 @@ BAD_YAML = {
     "nested key given twice": ("models:\n  lorenz63: {members: 2, members: 3}\n", 2),
     "unclosed quote": ("formats: ['e11m6]\n", None),
     "a colon in a plain value": ("seed: a: b\n", 1),
+    "a Python object tag": ("seed: !!python/object/apply:os.system ['touch pwned']\n", 1),
 }
 
 
