@@ -1,15 +1,29 @@
 # lowprec: how many significand bits does a model need, and does stochastic rounding help?
-# This file only includes the rule files, validates the config and names the default target.
+# This file only includes the rule files, checks the config and names the default target.
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("8.10")
 
+from pipeline.configuration import (
+    check_default_config_file,
+    check_workflow_config,
+    command_line_configs,
+)
 
-configfile: "config/config.yaml"
+# A config given on the command line replaces the default one. Snakemake would deep-merge
+# `--configfile` into the `configfile:` below, so a small config still planned the default's
+# models and bound searches, and no key could ever be missing from it.
+COMMAND_LINE_CONFIGS = command_line_configs(workflow)
+if not COMMAND_LINE_CONFIGS:
+    check_default_config_file("config/config.yaml")
+
+    configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# One sentence and exit status 1 for a bad config (pipeline/configuration.py); its defaults
+# (workflow/schemas/config.schema.yaml) filled in.
+check_workflow_config(config, COMMAND_LINE_CONFIGS, "config/config.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -122,7 +122,7 @@ def _run_simulate(args) -> None:
         report = (lambda done, total: show(index, done, total)) if show else None
         return run_block(model_class, config, fmt, args.seed, args.ensemble, index,
                          blocks[index], progress=report,
-                         checkpoint=checkpoints / f"block-{index}.pkl",
+                         checkpoint=checkpoints / f"block-{index}.npz",
                          checkpoint_every=args.checkpoint_every)
 
     def simulate():
@@ -492,6 +492,12 @@ def _add_probe(subparsers) -> None:
     add_summary(subparsers)  # probes-summary
 
 
+def _add_check_config(subparsers) -> None:
+    from pipeline.configuration import add_check_config
+
+    add_check_config(subparsers, UsageError)  # the checks live in pipeline/configuration.py
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowprec",
@@ -512,6 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bounds_summary(subparsers)
     _add_solvers(subparsers)
     _add_warm_up(subparsers)
+    _add_check_config(subparsers)
     return parser
 
 

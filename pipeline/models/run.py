@@ -10,13 +10,12 @@ the reference only in those perturbations (the null of `pipeline.analysis`).
 
 from __future__ import annotations
 
-import pickle
+import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from pipeline.io.atomic import atomic_path
+from pipeline.io import checkpoint as checkpoints
 from pipeline.models.base import to_format, wide_dtype
 from pipeline.precision import LowPrecisionArray, NumberFormat, stream_generator
 
@@ -51,28 +50,29 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
     times = (np.arange(1, outputs + 1) * per_output) * config.run_length().dt
     identity = {"model": model.name, "format": fmt.name, "seed": seed, "ensemble": ensemble,
                 "block": block, "members": list(members), "config": repr(config)}
-    saved = load_checkpoint(checkpoint, identity)
-    if saved is None:
-        perturbation_rngs = [stream_generator(seed, model.name, "perturbation", ensemble, m)
-                             for m in members]
-        state = tuple(to_format(values, fmt, rng)
-                      for values in model.initial_state(perturbation_rngs))
+    perturbation_rngs = [stream_generator(seed, model.name, "perturbation", ensemble, m)
+                         for m in members]
+    initial = tuple(model.initial_state(perturbation_rngs))  # float64; no stream drawn yet
+    resumed = resume(checkpoint, identity, fmt, rng, initial, model.variables, outputs)
+    if resumed is None:
+        state = tuple(to_format(values, fmt, rng) for values in initial)
         snapshots, blowup_time, done, spun_up = [], np.full(len(members), np.nan), 0, False
     else:
-        if rng is not None:
-            rng.bit_generator.state = saved["rng"]
-        state = tuple(restore_format(values, fmt, rng) for values in saved["state"])
-        snapshots, blowup_time = saved["snapshots"], saved["blowup_time"]
-        done, spun_up = saved["done"], True
+        state, snapshots, blowup_time, done = resumed
+        spun_up = True
 
     advance = _stepper(model, state)
 
     def save(done):
         if checkpoint is not None and checkpoint_every > 0:
-            save_checkpoint(checkpoint, {
-                **identity, "rng": None if rng is None else rng.bit_generator.state,
+            checkpoints.save_checkpoint(checkpoint, identity, {
+                "rng": None if rng is None else rng.bit_generator.state,
                 "state": [np.array(a, dtype=wide_dtype(a)) for a in state],
-                "snapshots": snapshots, "blowup_time": blowup_time, "done": done})
+                # One array per variable (outputs first), not one per snapshot: a save
+                # writes a handful of npz members however long the run.
+                "snapshots": {name: np.stack([s[name] for s in snapshots])
+                              for name in (snapshots[0] if snapshots else ())},
+                "blowup_time": blowup_time, "done": done})
 
     with np.errstate(all="ignore"):  # overflow in low precision is recorded, not raised
         if not spun_up:
@@ -132,20 +132,39 @@ def restore_format(values, fmt: NumberFormat, rng):
     return LowPrecisionArray._wrap(values, fmt, rng)
 
 
-def load_checkpoint(path, identity: dict):
-    """The saved block if ``path`` holds one of this identity, else None (stale or absent)."""
-    if path is None or not Path(path).exists():
+def resume(path, identity: dict, fmt: NumberFormat, rng, initial, variables, outputs: int):
+    """(state, snapshots, blowup_time, done) from the checkpoint at ``path`` if it holds
+    this block (``identity``), with ``rng`` set to the saved stream position; else None.
+
+    The file is read without running anything in it (`pipeline.io.checkpoint`). One of this
+    identity whose contents do not fit the block (state shaped unlike the ``initial`` state,
+    snapshots of other ``variables``) is ignored with a warning, as a foreign or corrupt one
+    is: a bad file costs a recomputation, never the run.
+    """
+    saved = checkpoints.load_checkpoint(path, identity)
+    if saved is None:
         return None
     try:
-        with open(path, "rb") as stream:
-            saved = pickle.load(stream)
-    except (OSError, pickle.UnpicklingError, EOFError):
+        state, stacked = saved["state"], saved["snapshots"]
+        blowup_time, done = saved["blowup_time"], saved["done"]
+        initial = [np.asarray(values) for values in initial]
+        members = len(identity["members"])
+        if not (isinstance(state, list) and len(state) == len(initial)
+                and all(isinstance(a, np.ndarray) and a.shape == b.shape
+                        and a.dtype == wide_dtype(b) for a, b in zip(state, initial))
+                and isinstance(done, int) and 0 <= done <= outputs
+                and isinstance(stacked, dict) and (set(variables) <= set(stacked) or not done)
+                and all(isinstance(v, np.ndarray) and v.shape[:2] == (done, members)
+                        for v in stacked.values())
+                and isinstance(blowup_time, np.ndarray) and blowup_time.shape == (members,)):
+            raise ValueError("its contents do not fit this block")
+        snapshots = [{name: values[index] for name, values in stacked.items()}
+                     for index in range(done)]
+        if rng is not None:
+            rng.bit_generator.state = saved["rng"]
+    except (KeyError, TypeError, ValueError) as error:
+        print(f"lowprec: warning: ignoring checkpoint {path}: {error}; the block starts "
+              f"afresh.", file=sys.stderr, flush=True)
         return None
-    if any(saved.get(key) != value for key, value in identity.items()):
-        return None
-    return saved
-
-
-def save_checkpoint(path, contents: dict) -> None:
-    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
-        pickle.dump(contents, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    state = tuple(restore_format(values, fmt, rng) for values in state)
+    return state, snapshots, blowup_time, done

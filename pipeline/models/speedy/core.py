@@ -199,6 +199,11 @@ class SpeedyConfig:
         if chosen is None or any(not 0 <= i < half.size - 1 for i in chosen) or not chosen:
             return (f"output_levels must be 'all' or level numbers from 1 (top) to {half.size - 1}, "
                     f"got {self.output_levels!r}")
+        if chosen != sorted(set(chosen)):
+            # A repeated level would repeat a sigma coordinate value, and CF coordinates
+            # must be strictly monotonic.
+            return (f"output_levels must list each level once, top first (increasing), "
+                    f"got {self.output_levels!r}")
         return None
 
     @property
@@ -294,6 +299,18 @@ class Speedy:
                                                "energy per unit mass", ("member", "time")),
     }
 
+    @staticmethod
+    def output_variables(config: SpeedyConfig) -> dict:
+        """The variables a run of ``config`` writes (humidity and the moist physics' own
+        when on); a config check asks this without building the model."""
+        variables = dict(Speedy.variables)
+        if config.carries_humidity:
+            variables.update(Speedy.humidity_variables)
+        if config.physics == "speedy":
+            variables.update({name: moist_coupling.VARIABLES[name]
+                              for name in config.physics_output_names})
+        return variables
+
     def __init__(self, config: SpeedyConfig, fmt: NumberFormat, native_dtype=None):
         """``native_dtype`` (benchmarks): hold constants in NumPy's own float32 or float16,
         for a state of that dtype, instead of emulating ``fmt``."""
@@ -301,10 +318,7 @@ class Speedy:
         self.fmt = fmt
         if config.carries_humidity:
             self.prognostics = Speedy.prognostics + ("specific_humidity",)
-            self.variables = {**Speedy.variables, **Speedy.humidity_variables}
-        if config.physics == "speedy":
-            self.variables = {**self.variables, **{name: moist_coupling.VARIABLES[name]
-                                                   for name in config.physics_output_names}}
+        self.variables = Speedy.output_variables(config)
         self.grid = config.grid
         self.levels = config.levels
         nearest = fmt.with_rounding("nearest")
