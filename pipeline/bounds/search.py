@@ -29,6 +29,21 @@ from pipeline.parallel.ensemble import run_tasks
 
 PROBLEMS = ("theta", "kissing-lp", "kissing-sdp", "cohn-elkies")
 SOLVERS = ("CLARABEL", "SCS", "SDPA")
+# Degrees each formulation accepts (lowest, highest or None), as its module enforces them
+# (delsarte_bound, three_point_bound, cohn_elkies_bound); the CLI checks a search's whole
+# ladder against them before solving, as `lowprec bound` does for one degree.
+DEGREES = {"kissing-lp": (1, None), "kissing-sdp": (1, 16), "cohn-elkies": (2, 60)}
+
+
+def degree_problem(problem: str, degree: int) -> str | None:
+    """Why ``degree`` is not a degree of ``problem`` (None if it is; theta has none)."""
+    if problem not in DEGREES:
+        return None
+    lowest, highest = DEGREES[problem]
+    if degree < lowest or (highest is not None and degree > highest):
+        allowed = f"at least {lowest}" if highest is None else f"from {lowest} to {highest}"
+        return f"{problem} takes degrees {allowed}, got {degree}"
+    return None
 
 
 BASES = ("chebyshev", "monomial")

@@ -189,6 +189,8 @@ class ShallowWater:
         self.config = config
         self.fmt = fmt
         self.grid = make_grid(config)
+        if config.initial_file:
+            _initial_fields(config.initial_file, *config.shape)  # checked early, then cached
         nearest = fmt.with_rounding("nearest")
         s, dt, dx = 2.0**config.scale_exponent, config.dt, config.dx
         forcing = 1.0 if config.forcing else 0.0
@@ -344,13 +346,30 @@ def _initial_fields(path: str, ny: int, nx: int):
         return np.zeros((ny, nx)), np.zeros((ny + 1, nx)), np.zeros((ny, nx))
     import xarray as xr
 
-    with xr.open_dataset(path, decode_times=False) as data:
+    from pipeline.models.base import ModelParameterError
+
+    try:
+        opened = xr.open_dataset(path, decode_times=False)
+    except FileNotFoundError:
+        raise ModelParameterError(f"initial_file {path!r} does not exist.") from None
+    except (OSError, ValueError):
+        raise ModelParameterError(f"initial_file {path!r} is not a readable NetCDF file.") from None
+    with opened as data:
+        model = data.attrs.get("model", "")
+        missing = [name for name in ("u", "v", "eta") if name not in data]
+        if model != ShallowWater.name or missing:
+            raise ModelParameterError(
+                f"initial_file {path} holds {'model ' + repr(model) if model else 'no model'}"
+                f"{' and lacks ' + ', '.join(missing) if missing else ''}: it must be a "
+                "shallow_water output file.")
+        dims = {name: data[name].dims for name in ("u", "v", "eta")}
+        if any(dims[name][:2] != ("member", "time") for name in dims):
+            raise ModelParameterError(f"initial_file {path} does not have (member, time, ...) "
+                                      "fields: it must be a shallow_water output file.")
         fields = tuple(np.asarray(data[name].isel(member=0, time=-1).values, dtype=np.float64)
                        for name in ("u", "v", "eta"))
     expected = ((ny, nx), (ny + 1, nx), (ny, nx))
     if tuple(f.shape for f in fields) != expected:
-        from pipeline.models.base import ModelParameterError
-
         raise ModelParameterError(
             f"initial_file {path} holds fields of shapes {[f.shape for f in fields]}, "
             f"but this grid needs {list(expected)}."
