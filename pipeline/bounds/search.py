@@ -36,13 +36,14 @@ DEGREES = {"kissing-lp": (1, None), "kissing-sdp": (1, 16), "cohn-elkies": (2, 6
 
 
 def degree_problem(problem: str, degree: int) -> str | None:
-    """Why ``degree`` is not a degree of ``problem`` (None if it is; theta has none)."""
+    """What ``degree`` must be for ``problem``, if it is not (None if it is; theta has
+    none), worded to follow the option's name: "must be between 2 and 60 for cohn-elkies"."""
     if problem not in DEGREES:
         return None
     lowest, highest = DEGREES[problem]
     if degree < lowest or (highest is not None and degree > highest):
-        allowed = f"at least {lowest}" if highest is None else f"from {lowest} to {highest}"
-        return f"{problem} takes degrees {allowed}, got {degree}"
+        allowed = f"at least {lowest}" if highest is None else f"between {lowest} and {highest}"
+        return f"must be {allowed} for {problem}"
     return None
 
 
