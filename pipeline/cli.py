@@ -640,8 +640,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Terminated as stop:
         name = signal.Signals(stop.signal_number).name
-        print(f"lowprec: stopped by {name}; the file being written was removed, any "
-              "checkpoints are kept for the rerun.", file=sys.stderr)
+        print(f"lowprec: stopped by {name} before the output was complete; nothing partial "
+              "is left, and checkpoints (if any) are kept for the rerun.", file=sys.stderr)
         return 128 + stop.signal_number
     finally:
         signal.signal(signal.SIGTERM, previous)
