@@ -111,8 +111,12 @@ class ShallowWaterConfig:
 
     @property
     def dt(self) -> float:
-        """Time step, s: cfl * dx / sqrt(g H0)."""
-        return self.cfl * self.dx / math.sqrt(self.gravity * self.depth)
+        """Time step, s: the largest that is at most cfl * dx / sqrt(g H0) (the CFL limit of
+        gravity waves) and divides the output interval exactly, so that outputs land on the
+        requested times (1, 2, 3 days, not 1.0017, 2.0035, ...)."""
+        limit = self.cfl * self.dx / math.sqrt(self.gravity * self.depth)
+        interval = self.output_interval_hours * 3600.0
+        return interval / math.ceil(interval / limit * (1 - 1e-12))
 
     def run_length(self) -> RunLength:
         """In days: the file's time unit."""
