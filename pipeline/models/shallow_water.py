@@ -222,12 +222,16 @@ class ShallowWater:
         g = self.grid
         metres = {"units": "m"}
         return {
+            # Cartesian channel coordinates: CF's projection_x/y_coordinate (not latitude
+            # and longitude), on both the centres and the faces of the C-grid.
             "x": (g.x_centre, {**metres, "long_name": "along-channel distance of cell centres",
-                               "axis": "X"}),
-            "x_face": (g.x_face, {**metres, "long_name": "along-channel distance of west faces"}),
+                               "axis": "X", "standard_name": "projection_x_coordinate"}),
+            "x_face": (g.x_face, {**metres, "long_name": "along-channel distance of west faces",
+                                  "axis": "X", "standard_name": "projection_x_coordinate"}),
             "y": (g.y_centre, {**metres, "long_name": "cross-channel distance of cell centres",
-                               "axis": "Y"}),
-            "y_face": (g.y_face, {**metres, "long_name": "cross-channel distance of south faces"}),
+                               "axis": "Y", "standard_name": "projection_y_coordinate"}),
+            "y_face": (g.y_face, {**metres, "long_name": "cross-channel distance of south faces",
+                                  "axis": "Y", "standard_name": "projection_y_coordinate"}),
         }
 
     # --- the equations -------------------------------------------------------------------
