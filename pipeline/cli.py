@@ -267,12 +267,11 @@ def _add_analyse(subparsers) -> None:
 
 def _run_analyse(args) -> None:
     from pipeline.analysis.compare import compare_ensembles
+    from pipeline.analysis.inputs import InputError, check_analysis_inputs
     from pipeline.io.netcdf import write_dataset
 
     if len(args.null) < 2:
         raise UsageError("--null needs at least two float64 ensembles to estimate the spread.")
-    from pipeline.analysis.inputs import InputError, check_analysis_inputs
-
     reference, = open_outputs([args.reference])
     nulls, tests = open_outputs(args.null), open_outputs(args.test)
     try:

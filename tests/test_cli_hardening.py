@@ -303,7 +303,3 @@ def test_bad_invocation_is_refused_in_one_sentence(files, tmp_path, capsys, argu
     assert not Path(out).exists() and not (tmp_path / "out").exists()
     assert set(Path(files["reference"]).parent.iterdir()) == before
     assert not [p for p in Path(files["folder"]).iterdir()], "something written in folder"
-
-
-def test_the_table_is_large_enough_to_mean_something():
-    assert len(CASES) >= 90
