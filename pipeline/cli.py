@@ -415,7 +415,7 @@ def _run_bound(args) -> None:
     degree = DEFAULT_DEGREE[args.problem] if args.degree is None else args.degree
     problem = degree_problem(args.problem, degree)
     if problem:
-        raise UsageError(f"--degree {problem}, got {degree}.")
+        raise UsageError(f"{args.problem}: --degree {problem}, got {degree}.")
     text = args.solver if args.basis is None else f"{args.solver.partition('/')[0]}/{args.basis}"
     try:
         arm = Arm.parse(text)
@@ -489,7 +489,8 @@ def _run_search(args) -> None:
     for degree in degrees:
         problem = degree_problem(args.problem, degree)
         if problem:
-            raise UsageError(f"--degrees {problem}, got {degree} (in {args.degrees!r}).")
+            raise UsageError(f"{args.problem}: --degrees {problem}, got {degree} "
+                             f"(in {args.degrees!r}).")
     try:
         arms = list(dict.fromkeys(Arm.parse(x) for x in args.solvers.split(",") if x.strip()))
     except ValueError as error:

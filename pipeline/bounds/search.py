@@ -37,13 +37,13 @@ DEGREES = {"kissing-lp": (1, None), "kissing-sdp": (1, 16), "cohn-elkies": (2, 6
 
 def degree_problem(problem: str, degree: int) -> str | None:
     """What ``degree`` must be for ``problem``, if it is not (None if it is; theta has
-    none), worded to follow the option's name: "must be between 2 and 60 for cohn-elkies"."""
+    none), worded to follow the option's name: "must be between 2 and 60"."""
     if problem not in DEGREES:
         return None
     lowest, highest = DEGREES[problem]
     if degree < lowest or (highest is not None and degree > highest):
         allowed = f"at least {lowest}" if highest is None else f"between {lowest} and {highest}"
-        return f"must be {allowed} for {problem}"
+        return f"must be {allowed}"
     return None
 
 
