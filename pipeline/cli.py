@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +17,49 @@ from pipeline import __version__
 
 class UsageError(Exception):
     """A bad key or value from the user: printed as one sentence, never as a traceback."""
+
+
+class Terminated(BaseException):
+    """SIGTERM (scancel, a SLURM time limit, kill): unwinds the stage like an exception, so
+    that `pipeline.io.atomic` removes the temporary file being written. A BaseException,
+    so that no ``except Exception`` on the way swallows it."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+# Seeds and counts end up in NetCDF attributes and int32/int64 variables: say so up front.
+LARGEST_SEED = 2**63 - 1
+LARGEST_COUNT = 2**31 - 1
+
+# Every option that names a file a stage writes, by argparse dest.
+OUTPUT_OPTIONS = {"out": "--out", "csv": "--csv", "netcdf": "--netcdf", "png": "--png",
+                  "cumulative": "--cumulative", "omega": "--omega", "cost": "--cost"}
+
+
+def check_range(option: str, value: int, lowest: int, highest: int | None = None) -> None:
+    """One sentence if ``value`` lies outside [lowest, highest]."""
+    if value < lowest:
+        most = "" if highest is None else f" and at most {highest}"
+        raise UsageError(f"{option} must be at least {lowest}{most}, got {value}.")
+    if highest is not None and value > highest:
+        raise UsageError(f"{option} must be at most {highest}, got {value}.")
+
+
+def check_destinations(args) -> None:
+    """Refuse an output path that cannot be written, before the stage computes anything."""
+    from pipeline.io.atomic import writable_problem
+
+    for dest, option in OUTPUT_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if not str(value).strip():
+            raise UsageError(f"{option} is empty; give the path of the file to write.")
+        problem = writable_problem(value)
+        if problem:
+            raise UsageError(f"{option} {value} {problem}.")
 
 
 def _add_formats(subparsers) -> None:
@@ -100,14 +144,17 @@ def _run_simulate(args) -> None:
         model_class(config, fmt)  # reads input files (orography, initial state) and checks them
     except (ValueError, ModelParameterError) as error:
         raise UsageError(str(error)) from None
-    for name, value, lowest in (("--members", args.members, 1), ("--seed", args.seed, 0),
-                                ("--ensemble", args.ensemble, 0),
-                                ("--checkpoint-every", args.checkpoint_every, 0)):
-        if value < lowest:
-            raise UsageError(f"{name} must be at least {lowest}, got {value}.")
-    per_task = args.members_per_task or args.members
-    if per_task < 1:
-        raise UsageError(f"--members-per-task must be at least 1, got {per_task}.")
+    for name, value, lowest, highest in (
+            ("--members", args.members, 1, LARGEST_COUNT),
+            ("--seed", args.seed, 0, LARGEST_SEED),
+            ("--ensemble", args.ensemble, 0, LARGEST_COUNT),
+            ("--checkpoint-every", args.checkpoint_every, 0, None),
+            ("--members-per-task", args.members_per_task, 1, None),
+            ("--tasks", args.tasks, 1, None)):
+        if value is not None:
+            check_range(name, value, lowest, highest)
+    check_outputs_exist(model_class, config)
+    per_task = args.members if args.members_per_task is None else args.members_per_task
     comm = world()
     try:
         check_world_size(comm, args.tasks)
@@ -142,6 +189,19 @@ def _run_simulate(args) -> None:
     abort_on_error(comm, simulate)
 
 
+def check_outputs_exist(model_class, config) -> None:
+    """Refuse a run too short to reach its first output (it would have no times to write)."""
+    run = config.run_length()
+    _, run_steps, per_output = run.steps()
+    if run_steps // per_output < 1:
+        unit = model_class.time_units.split(" ")[0]
+        unit = " (model time units)" if unit == "1" else f" {unit}"
+        raise UsageError(
+            f"Model {model_class.name}: the run length ({run.length:g}{unit} after spin-up) "
+            f"is shorter than one output interval ({per_output * run.dt:g}{unit}), so it "
+            "would have no output; lengthen the run or shorten the output interval.")
+
+
 def progress_printer(label: str, blocks: int):
     """A progress line on a terminal (rank 0's own blocks); silent when not a TTY."""
     if not sys.stderr.isatty():
@@ -166,8 +226,27 @@ def open_outputs(paths: list[str]):
             datasets.append(xr.load_dataset(path, decode_times=False))
         except FileNotFoundError:
             raise UsageError(f"No such file: {path}.") from None
-        except (OSError, ValueError) as error:
-            raise UsageError(f"Cannot read {path} as NetCDF ({error}).") from None
+        except IsADirectoryError:
+            raise UsageError(f"{path} is a directory, not a NetCDF file.") from None
+        except (OSError, ValueError):
+            raise UsageError(f"Cannot read {path}: it is not a NetCDF file, or it is "
+                             "truncated.") from None
+    return datasets
+
+
+def open_kind(paths: list[str], kind: str, option: str = "input"):
+    """Open files and refuse any that is not of ``kind``: simulation, analysis or search."""
+    from pipeline.analysis import inputs
+
+    checks = {"simulation": ("a simulation file from 'lowprec simulate'", inputs.is_simulation),
+              "analysis": ("an analysis file from 'lowprec analyse'", inputs.is_analysis),
+              "search": ("a bound search file from 'lowprec search'", inputs.is_bound_search)}
+    description, check = checks[kind]
+    datasets = open_outputs(paths)
+    try:
+        inputs.require(description, check, paths, datasets, option)
+    except inputs.InputError as error:
+        raise UsageError(str(error)) from None
     return datasets
 
 
@@ -188,15 +267,18 @@ def _add_analyse(subparsers) -> None:
 
 def _run_analyse(args) -> None:
     from pipeline.analysis.compare import compare_ensembles
+    from pipeline.analysis.inputs import InputError, check_analysis_inputs
     from pipeline.io.netcdf import write_dataset
 
     if len(args.null) < 2:
         raise UsageError("--null needs at least two float64 ensembles to estimate the spread.")
     reference, = open_outputs([args.reference])
     nulls, tests = open_outputs(args.null), open_outputs(args.test)
-    for path, dataset in zip([args.reference, *args.null, *args.test], [reference, *nulls, *tests]):
-        if dataset.attrs.get("model") != args.model:
-            raise UsageError(f"{path} holds model {dataset.attrs.get('model')!r}, not {args.model!r}.")
+    try:
+        check_analysis_inputs(args.model, (args.reference, reference),
+                              list(zip(args.null, nulls)), list(zip(args.test, tests)))
+    except InputError as error:
+        raise UsageError(str(error)) from None
     settings = {"model": args.model, "reference": reference.attrs.get("config_hash"),
                 "null": [n.attrs.get("config_hash") for n in nulls],
                 "test": [t.attrs.get("config_hash") for t in tests]}
@@ -221,7 +303,7 @@ def _add_summarise(subparsers) -> None:
 def _run_summarise(args) -> None:
     from pipeline.analysis.summary import minimal_bits_rows, write_minimal_bits
 
-    analyses = open_outputs(args.analyses)
+    analyses = open_kind(args.analyses, "analysis")
     rows = minimal_bits_rows(analyses)
     settings = {"analyses": [a.attrs.get("config_hash") for a in analyses]}
     write_minimal_bits(rows, args.csv, args.netcdf, settings)
@@ -254,7 +336,7 @@ def _add_plots(subparsers) -> None:
 def _run_plot_maps(args) -> None:
     from pipeline.analysis.summary import plot_maps
 
-    analysis, = open_outputs([args.analysis])
+    analysis, = open_kind([args.analysis], "analysis")
     name = f"w1_{args.variable}"
     if name not in analysis or analysis[name].ndim < 3:
         raise UsageError(f"{args.analysis} has no two-dimensional field {args.variable!r}.")
@@ -264,14 +346,14 @@ def _run_plot_maps(args) -> None:
 def _run_plot_distances(args) -> None:
     from pipeline.analysis.summary import plot_distances
 
-    analysis, = open_outputs([args.analysis])
+    analysis, = open_kind([args.analysis], "analysis")
     plot_distances(analysis, args.out)
 
 
 def _run_plot_profiles(args) -> None:
     from pipeline.analysis.summary import plot_profiles
 
-    datasets = open_outputs(args.files)
+    datasets = open_kind(args.files, "simulation")
     for path, dataset in zip(args.files, datasets):
         if args.variable not in dataset or dataset[args.variable].ndim < 3:
             raise UsageError(f"{path} has no variable {args.variable!r} with a vertical dimension.")
@@ -327,8 +409,13 @@ def _run_bound(args) -> None:
 
     from pipeline.bounds.search import Arm, solve
 
+    from pipeline.bounds.search import degree_problem
+
     instance = _instance(args.problem, args.dimension, args.graph)
     degree = DEFAULT_DEGREE[args.problem] if args.degree is None else args.degree
+    problem = degree_problem(args.problem, degree)
+    if problem:
+        raise UsageError(f"{args.problem}: --degree {problem}, got {degree}.")
     text = args.solver if args.basis is None else f"{args.solver.partition('/')[0]}/{args.basis}"
     try:
         arm = Arm.parse(text)
@@ -392,8 +479,18 @@ def _run_search(args) -> None:
         WorldSizeError, abort_on_error, check_world_size, is_root, world,
     )
 
+    from pipeline.bounds.search import degree_problem
+
     instance = _instance(args.problem, args.dimension, args.graph)
     degrees = _int_list(args.degrees, "--degrees")
+    if any(later <= earlier for earlier, later in zip(degrees, degrees[1:])):
+        raise UsageError(f"--degrees must increase (successive halving climbs the ladder), "
+                         f"got {args.degrees!r}.")
+    for degree in degrees:
+        problem = degree_problem(args.problem, degree)
+        if problem:
+            raise UsageError(f"{args.problem}: --degrees {problem}, got {degree} "
+                             f"(in {args.degrees!r}).")
     try:
         arms = list(dict.fromkeys(Arm.parse(x) for x in args.solvers.split(",") if x.strip()))
     except ValueError as error:
@@ -404,6 +501,8 @@ def _run_search(args) -> None:
         raise UsageError(f"--budget-solves must be at least 1, got {args.budget_solves}.")
     if args.budget_seconds is not None and args.budget_seconds <= 0:
         raise UsageError(f"--budget-seconds must be positive, got {args.budget_seconds}.")
+    if args.tasks is not None:
+        check_range("--tasks", args.tasks, 1)
     comm = world()
     try:
         check_world_size(comm, args.tasks)
@@ -440,19 +539,47 @@ def _run_bounds_summary(args) -> None:
 
     from pipeline.bounds.records import best_rows, write_summary
 
-    literature = {}
-    if args.literature:
-        try:
-            with open(args.literature) as handle:
-                literature = yaml.safe_load(handle) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise UsageError(f"cannot read --literature {args.literature}: {error}") from None
-        literature = {str(p): {str(k): v for k, v in (entries or {}).items()}
-                      for p, entries in literature.items()}
-    for path in args.inputs:
-        if not Path(path).exists():
-            raise UsageError(f"input {path} does not exist.")
+    literature = read_literature(args.literature) if args.literature else {}
+    open_kind(args.inputs, "search")
     write_summary(best_rows(args.inputs, literature), args.csv, args.png)
+
+
+def read_literature(path: str) -> dict:
+    """{problem: {instance: {value, source}}} from YAML or JSON, or one sentence on what is
+    wrong with it (the file name, and for bad YAML the line)."""
+    import math
+
+    import yaml
+
+    shape = "{problem: {instance: {value: NUMBER, source: TEXT}}}"
+    try:
+        with open(path) as handle:
+            literature = yaml.safe_load(handle) or {}
+    except IsADirectoryError:
+        raise UsageError(f"--literature {path} is a directory, not a YAML file.") from None
+    except OSError as error:
+        raise UsageError(f"--literature {path} cannot be read ({error.strerror}).") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UsageError(f"--literature {path} is not valid YAML{where}.") from None
+    if not isinstance(literature, dict):
+        raise UsageError(f"--literature {path} must be a mapping {shape}.")
+    result = {}
+    for problem, entries in literature.items():
+        if not isinstance(entries, dict):
+            raise UsageError(f"--literature {path}: {problem!r} must map instances to "
+                             f"{{value, source}}, as in {shape}.")
+        result[str(problem)] = {}
+        for instance, entry in entries.items():
+            value = entry.get("value") if isinstance(entry, dict) else None
+            if (not isinstance(value, (int, float)) or isinstance(value, bool)
+                    or not math.isfinite(value)):
+                raise UsageError(f"--literature {path}: {problem}.{instance} needs a numeric "
+                                 f"'value' (and a 'source'), as in {shape}.")
+            result[str(problem)][str(instance)] = {"value": float(value),
+                                                   "source": str(entry.get("source", ""))}
+    return result
 
 
 def _add_warm_up(subparsers) -> None:
@@ -529,12 +656,25 @@ def main(argv: list[str] | None = None) -> int:
     # before xarray's first import: it caches what it found.
     if "xarray" not in sys.modules:
         sys.modules.setdefault("dask", None)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        check_destinations(args)
         args.run(args)
     except UsageError as error:
         print(f"lowprec: error: {error}", file=sys.stderr)
         return 2
+    except Terminated as stop:
+        name = signal.Signals(stop.signal_number).name
+        print(f"lowprec: stopped by {name} before the output was complete; nothing partial "
+              "is left, and checkpoints (if any) are kept for the rerun.", file=sys.stderr)
+        return 128 + stop.signal_number
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _terminate(signal_number, frame):
+    raise Terminated(signal_number)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,21 @@ def analysed_variables(dataset: xr.Dataset) -> list[str]:
             if variable.dims[:2] == SAMPLE_DIMS]
 
 
+def grid_attributes(attributes) -> dict:
+    """A simulation file's grid-coordinate attributes, fit for a file without its fields.
+
+    A parametric vertical coordinate (speedy's sigma) names in ``formula_terms`` the fields
+    that turn it into pressure (p = sigma ps + ptop); an analysis holds distances, not
+    surface pressure, so CF-1.10 (section 4.3.3) would find those terms missing. The
+    coordinate stays, as plain sigma: units, long name, axis and ``positive``.
+    """
+    attributes = dict(attributes)
+    if "formula_terms" in attributes:
+        for key in ("formula_terms", "computed_standard_name", "standard_name"):
+            attributes.pop(key, None)
+    return attributes
+
+
 def compare_ensembles(reference: xr.Dataset, nulls: list[xr.Dataset],
                       tests: list[xr.Dataset], model: str, settings: dict) -> xr.Dataset:
     """W1 per variable and grid point, scores, the null threshold and pass flags."""
@@ -54,7 +69,7 @@ def compare_ensembles(reference: xr.Dataset, nulls: list[xr.Dataset],
         grid_dims = reference[variable].dims[2:]
         for name, values in reference[variable].coords.items():
             if name in grid_dims:
-                coords[name] = (name, values.values, dict(values.attrs))
+                coords[name] = (name, values.values, grid_attributes(values.attrs))
         units = reference[variable].attrs.get("units", "1")
         long_name = reference[variable].attrs.get("long_name", variable)
         reference_samples = samples(reference, variable)

@@ -27,7 +27,8 @@ NUMBER_FIELDS = {
     "value": ("1", "solver's floating-point optimum"),
     "certified": ("1", "rigorous upper bound proved by the exact certificate (NaN: none)"),
     "seconds": ("s", "wall-clock time of formulation, solve and certification"),
-    "peak_rss_mb": ("MiB", "peak resident memory of the process after the solve"),
+    # MiB, written the way UDUNITS reads it (it knows no binary prefixes).
+    "peak_rss_mb": ("1048576 byte", "peak resident memory of the process after the solve, MiB"),
 }
 
 

@@ -29,6 +29,22 @@ from pipeline.parallel.ensemble import run_tasks
 
 PROBLEMS = ("theta", "kissing-lp", "kissing-sdp", "cohn-elkies")
 SOLVERS = ("CLARABEL", "SCS", "SDPA")
+# Degrees each formulation accepts (lowest, highest or None), as its module enforces them
+# (delsarte_bound, three_point_bound, cohn_elkies_bound); the CLI checks a search's whole
+# ladder against them before solving, as `lowprec bound` does for one degree.
+DEGREES = {"kissing-lp": (1, None), "kissing-sdp": (1, 16), "cohn-elkies": (2, 60)}
+
+
+def degree_problem(problem: str, degree: int) -> str | None:
+    """What ``degree`` must be for ``problem``, if it is not (None if it is; theta has
+    none), worded to follow the option's name: "must be between 2 and 60"."""
+    if problem not in DEGREES:
+        return None
+    lowest, highest = DEGREES[problem]
+    if degree < lowest or (highest is not None and degree > highest):
+        allowed = f"at least {lowest}" if highest is None else f"between {lowest} and {highest}"
+        return f"must be {allowed}"
+    return None
 
 
 BASES = ("chebyshev", "monomial")

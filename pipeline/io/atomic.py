@@ -2,6 +2,12 @@
 
 A job killed mid-write leaves only a ``.tmp-*`` file behind, never a file with the final
 name that looks complete (``os.replace`` is atomic within one file system, POSIX rename(2)).
+A job stopped by SIGTERM (scancel, a time limit) leaves nothing: `pipeline.cli` turns the
+signal into an exception, which passes through here and removes the temporary file.
+
+The temporary file is created by ``mkstemp`` with mode 0600 (so that no one else can read it
+while it is being written); the finished file gets the mode an ordinary ``open`` would have
+given it, 0666 less the umask, as users and shared project folders expect.
 """
 
 from __future__ import annotations
@@ -12,13 +18,23 @@ import tempfile
 from pathlib import Path
 
 
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target):
     """Yield a temporary path beside ``target``; on success rename it to ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".tmp-{target.name}-", dir=target.parent)
-    os.close(handle)
+    try:
+        os.fchmod(handle, 0o666 & ~current_umask())
+    finally:
+        os.close(handle)
     try:
         yield temporary
         os.replace(temporary, target)
@@ -26,3 +42,34 @@ def atomic_path(target):
         with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
         raise
+
+
+def writable_problem(target) -> str | None:
+    """Why ``target`` cannot be written as a file, in words (None if it can).
+
+    Checked before a stage computes anything, so that a bad destination is found in a
+    second, not after an hour's run. Nothing is created: the nearest existing folder is
+    probed with a temporary file that is removed at once (``os.access`` is not enough: it
+    says yes to root even where the file system says no, as in /proc).
+    """
+    target = Path(target)
+    if target.is_dir():
+        return "is a directory; give the path of a file to write"
+    if target.name in ("", ".", ".."):
+        return "does not name a file"
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"cannot be written: {ancestor} is a file, not a folder"
+    if target.exists() and not os.access(target, os.W_OK):
+        return "cannot be replaced: the existing file is not writable"
+    try:
+        with tempfile.TemporaryFile(prefix=".lowprec-probe-", dir=ancestor):
+            pass
+        if ancestor != target.parent:
+            probe = tempfile.mkdtemp(prefix=".lowprec-probe-", dir=ancestor)
+            os.rmdir(probe)
+    except OSError as error:
+        return f"cannot be written: cannot create files in {ancestor} ({error.strerror})"
+    return None

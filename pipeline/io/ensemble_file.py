@@ -22,11 +22,8 @@ def ensemble_dataset(model_class, config, fmt: NumberFormat, blocks: list[BlockR
     coords = {
         "member": ("member", members, {"standard_name": "realization",
                                        "long_name": "ensemble member number", "units": "1"}),
-        "time": ("time", times, {"units": model.time_units, "long_name": model.time_long_name,
-                                 "axis": "T"}),
+        "time": ("time", times, time_attributes(model)),
     }
-    if model.time_units.split(" ")[0] in ("days", "seconds", "hours"):
-        coords["time"][2].update({"standard_name": "time", "calendar": "365_day"})
     for name, (values, attributes) in model.coordinates().items():
         coords[name] = (() if np.ndim(values) == 0 else name, values, attributes)
     data = {}
@@ -54,6 +51,23 @@ def ensemble_dataset(model_class, config, fmt: NumberFormat, blocks: list[BlockR
         **config_attributes(config),
     }
     return xr.Dataset(data, coords=coords, attrs=global_attributes(title, settings, extra))
+
+
+# CF-1.10 (section 4.4) asks a time coordinate for "UNIT since EPOCH"; a nondimensional
+# model (Lorenz '63, the unit-square heat equation) keeps its numbers, one model time unit
+# written as one second, and says so.
+DIMENSIONLESS_TIME_UNITS = "seconds since 2000-01-01 00:00:00"
+
+
+def time_attributes(model) -> dict:
+    """CF attributes of the time coordinate: model days, or nondimensional model time."""
+    attributes = {"units": model.time_units, "long_name": model.time_long_name, "axis": "T",
+                  "standard_name": "time", "calendar": "365_day"}
+    if model.time_units == "1":
+        attributes["units"] = DIMENSIONLESS_TIME_UNITS
+        attributes["comment"] = ("the model is nondimensional: time values are model time "
+                                 "units, written as seconds because CF needs a time unit")
+    return attributes
 
 
 def read_config(model_class, dataset: xr.Dataset):

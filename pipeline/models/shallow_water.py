@@ -111,8 +111,12 @@ class ShallowWaterConfig:
 
     @property
     def dt(self) -> float:
-        """Time step, s: cfl * dx / sqrt(g H0)."""
-        return self.cfl * self.dx / math.sqrt(self.gravity * self.depth)
+        """Time step, s: the largest that is at most cfl * dx / sqrt(g H0) (the CFL limit of
+        gravity waves) and divides the output interval exactly, so that outputs land on the
+        requested times (1, 2, 3 days, not 1.0017, 2.0035, ...)."""
+        limit = self.cfl * self.dx / math.sqrt(self.gravity * self.depth)
+        interval = self.output_interval_hours * 3600.0
+        return interval / math.ceil(interval / limit * (1 - 1e-12))
 
     def run_length(self) -> RunLength:
         """In days: the file's time unit."""
@@ -189,6 +193,8 @@ class ShallowWater:
         self.config = config
         self.fmt = fmt
         self.grid = make_grid(config)
+        if config.initial_file:
+            _initial_fields(config.initial_file, *config.shape)  # checked early, then cached
         nearest = fmt.with_rounding("nearest")
         s, dt, dx = 2.0**config.scale_exponent, config.dt, config.dx
         forcing = 1.0 if config.forcing else 0.0
@@ -216,12 +222,16 @@ class ShallowWater:
         g = self.grid
         metres = {"units": "m"}
         return {
+            # Cartesian channel coordinates: CF's projection_x/y_coordinate (not latitude
+            # and longitude), on both the centres and the faces of the C-grid.
             "x": (g.x_centre, {**metres, "long_name": "along-channel distance of cell centres",
-                               "axis": "X"}),
-            "x_face": (g.x_face, {**metres, "long_name": "along-channel distance of west faces"}),
+                               "axis": "X", "standard_name": "projection_x_coordinate"}),
+            "x_face": (g.x_face, {**metres, "long_name": "along-channel distance of west faces",
+                                  "axis": "X", "standard_name": "projection_x_coordinate"}),
             "y": (g.y_centre, {**metres, "long_name": "cross-channel distance of cell centres",
-                               "axis": "Y"}),
-            "y_face": (g.y_face, {**metres, "long_name": "cross-channel distance of south faces"}),
+                               "axis": "Y", "standard_name": "projection_y_coordinate"}),
+            "y_face": (g.y_face, {**metres, "long_name": "cross-channel distance of south faces",
+                                  "axis": "Y", "standard_name": "projection_y_coordinate"}),
         }
 
     # --- the equations -------------------------------------------------------------------
@@ -344,13 +354,30 @@ def _initial_fields(path: str, ny: int, nx: int):
         return np.zeros((ny, nx)), np.zeros((ny + 1, nx)), np.zeros((ny, nx))
     import xarray as xr
 
-    with xr.open_dataset(path, decode_times=False) as data:
+    from pipeline.models.base import ModelParameterError
+
+    try:
+        opened = xr.open_dataset(path, decode_times=False)
+    except FileNotFoundError:
+        raise ModelParameterError(f"initial_file {path!r} does not exist.") from None
+    except (OSError, ValueError):
+        raise ModelParameterError(f"initial_file {path!r} is not a readable NetCDF file.") from None
+    with opened as data:
+        model = data.attrs.get("model", "")
+        missing = [name for name in ("u", "v", "eta") if name not in data]
+        if model != ShallowWater.name or missing:
+            raise ModelParameterError(
+                f"initial_file {path} holds {'model ' + repr(model) if model else 'no model'}"
+                f"{' and lacks ' + ', '.join(missing) if missing else ''}: it must be a "
+                "shallow_water output file.")
+        dims = {name: data[name].dims for name in ("u", "v", "eta")}
+        if any(dims[name][:2] != ("member", "time") for name in dims):
+            raise ModelParameterError(f"initial_file {path} does not have (member, time, ...) "
+                                      "fields: it must be a shallow_water output file.")
         fields = tuple(np.asarray(data[name].isel(member=0, time=-1).values, dtype=np.float64)
                        for name in ("u", "v", "eta"))
     expected = ((ny, nx), (ny + 1, nx), (ny, nx))
     if tuple(f.shape for f in fields) != expected:
-        from pipeline.models.base import ModelParameterError
-
         raise ModelParameterError(
             f"initial_file {path} holds fields of shapes {[f.shape for f in fields]}, "
             f"but this grid needs {list(expected)}."

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from typing import Callable, Sequence
 
 LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
                       "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD")
+
+
+# After SIGTERM, how long a rank waits for the others to clean up before MPI_Abort kills them.
+TERMINATION_GRACE_SECONDS = 1.0
 
 
 class WorldSizeError(RuntimeError):
@@ -80,7 +85,17 @@ def abort_on_error(comm, function: Callable[[], int]) -> int:
         return function()
     except SystemExit:
         raise
-    except BaseException:
+    except BaseException as error:
+        signal_number = getattr(error, "signal_number", None)
+        if signal_number is not None:
+            # SIGTERM (`pipeline.cli.Terminated`): this rank's temporary file is already
+            # removed (the exception passed through `atomic_path`); stop the others too,
+            # which may be waiting for it in a collective, with the signal's exit status.
+            sys.stderr.write(f"rank {comm.Get_rank()}: stopped by signal {signal_number}\n")
+            sys.stderr.flush()
+            time.sleep(TERMINATION_GRACE_SECONDS)  # the launcher signals every rank: let
+            comm.Abort(128 + signal_number)  # them all remove their own temporary files
+            raise
         # One write, flushed before MPI_Abort kills the process: written line by line, the
         # launcher can lose the tail (the message itself) when the rank dies.
         sys.stderr.write(f"rank {comm.Get_rank()}: " + traceback.format_exc())

@@ -79,7 +79,7 @@ def _settings(pairs: list[str]) -> dict:
 
 
 def run_relax(args) -> None:
-    from pipeline.cli import UsageError
+    from pipeline.cli import LARGEST_COUNT, LARGEST_SEED, UsageError, check_range
     from pipeline.io.netcdf import write_dataset
     from pipeline.parallel.ensemble import (WorldSizeError, abort_on_error, check_world_size,
                                             run_tasks, world)
@@ -88,10 +88,12 @@ def run_relax(args) -> None:
     from pipeline.solvers.records import relax_dataset
     from pipeline.solvers.study import Run, check_learner, make_sequence, run_trial
 
-    for name, value, lowest in (("--instances", args.instances, 1), ("--trials", args.trials, 1),
-                                ("--seed", args.seed, 0)):
-        if value < lowest:
-            raise UsageError(f"{name} must be at least {lowest}, got {value}.")
+    for name, value, lowest, highest in (("--instances", args.instances, 1, LARGEST_COUNT),
+                                         ("--trials", args.trials, 1, LARGEST_COUNT),
+                                         ("--seed", args.seed, 0, LARGEST_SEED)):
+        check_range(name, value, lowest, highest)
+    if args.tasks is not None:
+        check_range("--tasks", args.tasks, 1)
     if not args.tolerance > 0:
         raise UsageError(f"--tolerance must be positive, got {args.tolerance}.")
     try:

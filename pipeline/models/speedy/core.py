@@ -838,6 +838,8 @@ def _initial_fields(path: str, grid: Grid, levels: int):
     needed = ("u", "v", "temperature", "surface_pressure")
     try:
         opened = xr.open_dataset(path, decode_times=False)
+    except FileNotFoundError:
+        raise ModelParameterError(f"initial_file {path!r} does not exist.") from None
     except (OSError, ValueError):
         raise ModelParameterError(f"initial_file {path!r} is not a readable NetCDF file.") from None
     with opened as data:
