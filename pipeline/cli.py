@@ -297,15 +297,27 @@ def _add_summarise(subparsers) -> None:
     parser.add_argument("analyses", nargs="+", help="analysis files from 'lowprec analyse'")
     parser.add_argument("--csv", required=True, help="CSV file to write")
     parser.add_argument("--netcdf", required=True, help="NetCDF file to write")
+    parser.add_argument("--verdict", choices=("null-spread", "holm"), default="null-spread",
+                        help="null-spread: pass within the null's mean + 3 sd (default); "
+                        "holm: p-values against the null, Holm-corrected over the whole table "
+                        "(false-failure rate at most --alpha; docs/search.md)")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="the holm verdict's family-wise false-failure rate (default 0.05)")
     parser.set_defaults(run=_run_summarise)
 
 
 def _run_summarise(args) -> None:
     from pipeline.analysis.summary import minimal_bits_rows, write_minimal_bits
 
+    if not 0.0 < args.alpha < 1.0:
+        raise UsageError(f"--alpha must lie strictly between 0 and 1, got {args.alpha}.")
     analyses = open_kind(args.analyses, "analysis")
-    rows = minimal_bits_rows(analyses)
-    settings = {"analyses": [a.attrs.get("config_hash") for a in analyses]}
+    try:
+        rows = minimal_bits_rows(analyses, args.verdict, args.alpha)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    settings = {"analyses": [a.attrs.get("config_hash") for a in analyses],
+                "verdict": args.verdict, "alpha": args.alpha}
     write_minimal_bits(rows, args.csv, args.netcdf, settings)
     for row in rows:
         bits = row["min_significand_bits"]

@@ -112,7 +112,10 @@ def write_minimal_bits(rows: list[dict], csv_path, netcdf_path, settings: dict) 
                 "units": "1", "_FillValue": np.int32(-1)}),
         },
         coords={"row": ("row", index, {"long_name": "table row", "units": "1"})},
-        attrs=global_attributes("lowprec: minimal passing significand bits", settings),
+        attrs=global_attributes("lowprec: minimal passing significand bits", settings, {
+            "verdict": settings.get("verdict", "null-spread"),
+            "verdict_alpha": settings.get("alpha", "") if settings.get("verdict") == "holm"
+            else ""}),
     )
     write_dataset(dataset, netcdf_path)
 

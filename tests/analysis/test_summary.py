@@ -73,3 +73,22 @@ def test_the_holm_verdict_needs_p_values():
     analysis = _judged("a", [0.3, 0.2, 0.1], [1, 1, 1]).drop_vars("pvalue_x")
     with pytest.raises(ValueError, match="needs null_ensembles >= 3"):
         minimal_bits_rows([analysis], "holm")
+
+
+def test_summarise_takes_the_verdict_and_records_it(tmp_path):
+    from pipeline.cli import main
+
+    paths = []
+    for model, pvalues, passes in (("a", [0.30, 0.02, 0.001], [1, 0, 0]),
+                                   ("b", [0.50, 0.40, 0.03], [1, 1, 0])):
+        path = tmp_path / f"{model}.nc"
+        _judged(model, pvalues, passes).to_netcdf(path)
+        paths.append(str(path))
+    csv_path, nc_path = tmp_path / "bits.csv", tmp_path / "bits.nc"
+    assert main(["summarise", *paths, "--csv", str(csv_path), "--netcdf", str(nc_path),
+                 "--verdict", "holm", "--alpha", "0.05"]) == 0
+    assert "a,x,nearest,16" in csv_path.read_text()
+    with xr.open_dataset(nc_path) as table:
+        assert table.attrs["verdict"] == "holm" and table.attrs["verdict_alpha"] == 0.05
+    assert main(["summarise", *paths, "--csv", str(csv_path), "--netcdf", str(nc_path),
+                 "--verdict", "holm", "--alpha", "1.5"]) == 2
