@@ -1,0 +1,98 @@
+# Cluster settings of the rules (docs/cluster.md): which rules stay local, per-rule resources
+# from the config, and a preflight of the SLURM executor's status command.
+
+import subprocess
+
+
+# Rules that take a second or two: as SLURM jobs each would cost a queue wait and a Snakemake
+# start-up (about 10 s) for nothing (issue 24). They run in the main Snakemake process.
+localrules:
+    bound_literature,
+    bound_summary,
+    summarise,
+    relax_summary,
+    relax_plots,
+    plot_distances,
+    plot_profiles,
+    plot_maps,
+
+
+# What a config may request per rule (docs/cluster.md); runtime in minutes, memory in MB.
+CLUSTER_RESOURCES = ("runtime", "mem_mb", "mem_mb_per_cpu", "slurm_partition",
+                     "slurm_account", "slurm_extra", "constraint", "qos")
+SIMULATION_RULES = ("spinup", "simulate", "simulate_null")
+
+
+def cluster_resources(rule):
+    """Resources of ``rule`` from the config, for its ``resources:`` (``**cluster_resources``).
+
+    ``resources: {<rule>: {runtime: 240, mem_mb: 4000, slurm_partition: ...}}`` sets them per
+    rule, ``resources: {default: {...}}`` for every rule, and ``models.<name>.resources`` for
+    that model's simulation rules (spinup, simulate, simulate_null), which differ by hours
+    between models. Keys the config leaves out fall back to the profile's default-resources;
+    the profile's set-resources and ``--set-resources`` on the command line override all.
+    """
+    table = config.get("resources", {})
+    chosen = {**table.get("default", {}), **table.get(rule, {})}
+    if rule not in SIMULATION_RULES:
+        return {name: value for name, value in chosen.items() if name in CLUSTER_RESOURCES}
+    names = set(chosen) | {name for model in config["models"].values()
+                           for name in model.get("resources", {})}
+
+    def per_model(name):
+        return lambda wildcards: (config["models"][wildcards.model].get("resources", {})
+                                  .get(name, chosen.get(name)))
+
+    return {name: per_model(name) for name in sorted(names) if name in CLUSTER_RESOURCES}
+
+
+def slurm_preflight():
+    """Stop with one sentence when the SLURM executor could not see its jobs finish.
+
+    The plugin polls job states with sacct or squeue and, when that command fails, logs it at
+    debug level only and keeps waiting: with accounting off (sacct exits 1, "accounting
+    storage is disabled") a run hung forever while SLURM finished its jobs (issue 24). The
+    plugin uses squeue only when MinJobAge >= 3 x init-seconds-before-status-checks (so a
+    finished job stays visible between polls) and falls back to sacct otherwise; this check
+    runs the command it will use once, before anything is submitted.
+    """
+    plugin = workflow.executor_plugin
+    if plugin is None or plugin.name != "slurm" or workflow.dryrun:
+        return
+    settings = workflow.executor_settings
+    wanted = getattr(settings, "status_command", None) or "sacct"
+    initial = getattr(settings, "init_seconds_before_status_checks", None) or 40
+    from snakemake_executor_plugin_slurm.job_status_query import get_min_job_age
+
+    min_job_age = get_min_job_age()
+    command = wanted
+    if wanted == "squeue" and (min_job_age is None or min_job_age < 3 * initial):
+        command = "sacct"
+    probe = {"sacct": ["sacct", "-X", "--noheader", "--format=JobIdRaw,State", "-j", "1"],
+             "squeue": ["squeue", "--noheader", "--states=all", "--format=%i|%T"]}[command]
+    try:
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        failure = None if result.returncode == 0 else (result.stderr.strip() or
+                                                         f"exit status {result.returncode}")
+    except (OSError, subprocess.TimeoutExpired) as error:
+        failure = str(error)
+    if failure is None:
+        return
+    if command == "sacct" and wanted == "squeue":
+        advice = (f"the plugin falls back to sacct because MinJobAge ({min_job_age} s) is below "
+                  f"3 x --slurm-init-seconds-before-status-checks ({initial} s): lower that "
+                  "setting or ask for MinJobAge >= 3 times it")
+    elif command == "sacct":
+        advice = ("on a cluster without job accounting run with --slurm-status-command squeue "
+                  "(as workflow/profiles/slurm does) and MinJobAge >= 3 x "
+                  "--slurm-init-seconds-before-status-checks")
+    else:
+        advice = "check that slurmctld answers (scontrol ping)"
+    raise WorkflowError(
+        f"The SLURM status command '{' '.join(probe)}' fails here ({failure}), so no job "
+        f"would ever be seen to finish; {advice} (docs/cluster.md)."
+    )
+
+
+onstart:
+    slurm_preflight()
