@@ -16,9 +16,10 @@ SPACED = "results/my initial state.nc"
 
 
 def _workflow_copy(tmp_path, config):
-    """The workflow as a user has it (Snakefile, workflow/, a config), in a fresh directory."""
+    """The workflow as a user has it (Snakefile, workflow/, envs/, a config), in a fresh directory."""
     shutil.copy(ROOT / "Snakefile", tmp_path / "Snakefile")
     shutil.copytree(ROOT / "workflow", tmp_path / "workflow")
+    shutil.copytree(ROOT / "envs", tmp_path / "envs")
     (tmp_path / "config").mkdir()
     path = tmp_path / "config" / "hostile.yaml"
     path.write_text(yaml.safe_dump(config))
