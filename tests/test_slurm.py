@@ -27,19 +27,19 @@ RULES = ROOT / "workflow" / "rules"
 SLURM_RULES = {"spinup", "simulate", "simulate_null", "analyse", "relax", "bound_search"}
 
 
-def _mpi_rules():
-    """Rules whose shell line starts with the MPI launcher resource."""
+def _rules():
     text = "\n".join(path.read_text() for path in sorted(RULES.glob("*.smk")))
     rules = re.split(r"^rule (\w+):", text, flags=re.MULTILINE)
-    return {name for name, body in zip(rules[1::2], rules[2::2]) if "{resources.mpi}" in body}
+    return dict(zip(rules[1::2], rules[2::2]))
 
 
-def test_the_slurm_profile_launches_every_mpi_rule_through_srun():
+def test_every_mpi_rule_takes_its_launcher_from_the_executor_and_one_cpu_per_rank():
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
-    mpi_rules = _mpi_rules()
+    mpi_rules = {name for name, body in _rules().items() if "{resources.mpi}" in body}
     assert {"simulate", "simulate_null", "bound_search", "relax"} <= mpi_rules
     for rule in mpi_rules:
-        assert profile["set-resources"][rule]["mpi"].startswith("srun --mpi=pmi2"), rule
+        assert "mpi=mpi_launcher(" in _rules()[rule], rule  # srun under SLURM (cluster.smk)
+        assert profile["set-resources"][rule]["cpus_per_task"] == 1, rule
     # Polling that works without accounting (issue 24), and a first poll MinJobAge can cover.
     assert profile["slurm-status-command"] == "squeue"
     assert profile["slurm-init-seconds-before-status-checks"] <= 60

@@ -19,12 +19,12 @@ rule bound_search:
     threads: config["mpi_tasks"]
     resources:
         tasks=config["mpi_tasks"],
-        mpi="mpiexec",
+        mpi=mpi_launcher(lambda wildcards: config["mpi_tasks"]),
         **cluster_resources("bound_search"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks:q} lowprec search {wildcards.problem:q}"
+        "{resources.mpi} lowprec search {wildcards.problem:q}"
         " {params.arguments} --tasks {resources.tasks:q} --out {output:q} > {log:q} 2>&1"
 
 

@@ -46,6 +46,23 @@ def cluster_resources(rule):
     return {name: per_model(name) for name in sorted(names) if name in CLUSTER_RESOURCES}
 
 
+def mpi_launcher(tasks):
+    """The ``mpi`` resource of an MPI rule: the shell prefix that starts its ranks.
+
+    ``<launcher> -n <ranks>`` with the rank count ``tasks(wildcards)``; the launcher is config
+    ``mpi_launcher`` if given (a site MPI: ``srun --mpi=pmix``, or a module's ``mpiexec``),
+    else ``srun --mpi=pmi2`` under the SLURM executor (inside the job's allocation, with the
+    mpich wheel's PMI) and ``mpiexec`` elsewhere (the wheel's, on PATH). Empty for one rank:
+    the program then runs serially (no MPI start-up), and the SLURM plugin submits a plain
+    job (it rejects an MPI job of one task). A resource, not a param, so that moving a study
+    between a laptop and a cluster does not make Snakemake rerun every job.
+    """
+    executor = getattr(workflow.executor_plugin, "name", "local")
+    default = "srun --mpi=pmi2" if executor in ("slurm", "slurm-jobstep") else "mpiexec"
+    launcher = config.get("mpi_launcher", default)
+    return lambda wildcards: f"{launcher} -n {tasks(wildcards)}" if tasks(wildcards) > 1 else ""
+
+
 def slurm_preflight():
     """Stop with one sentence when the SLURM executor could not see its jobs finish.
 

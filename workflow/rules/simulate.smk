@@ -34,12 +34,12 @@ rule simulate:
     threads: model_tasks
     resources:
         tasks=model_tasks,
-        mpi="mpiexec",
+        mpi=mpi_launcher(model_tasks),
         **cluster_resources("simulate"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks:q} lowprec simulate {wildcards.model:q}"
+        "{resources.mpi} lowprec simulate {wildcards.model:q}"
         " --format {wildcards.format:q} --members {params.settings[members]:q}"
         " --members-per-task {params.settings[members_per_task]:q}"
         " --seed {params.settings[seed]:q} --tasks {resources.tasks:q} {params.sets}"
@@ -62,12 +62,12 @@ rule simulate_null:
     threads: model_tasks
     resources:
         tasks=model_tasks,
-        mpi="mpiexec",
+        mpi=mpi_launcher(model_tasks),
         **cluster_resources("simulate_null"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks:q} lowprec simulate {wildcards.model:q}"
+        "{resources.mpi} lowprec simulate {wildcards.model:q}"
         " --format float64 --ensemble {wildcards.ensemble:q}"
         " --members {params.settings[members]:q}"
         " --members-per-task {params.settings[members_per_task]:q}"

@@ -22,12 +22,12 @@ rule relax:
     threads: config.get("solvers", {}).get("mpi_tasks", 1)
     resources:
         tasks=config.get("solvers", {}).get("mpi_tasks", 1),
-        mpi="mpiexec",
+        mpi=mpi_launcher(lambda wildcards: config.get("solvers", {}).get("mpi_tasks", 1)),
         **cluster_resources("relax"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks:q} lowprec relax {wildcards.sequence:q}"
+        "{resources.mpi} lowprec relax {wildcards.sequence:q}"
         " --format {wildcards.format:q} {params.arguments} --tasks {resources.tasks:q}"
         " --out {output:q} > {log:q} 2>&1"
 

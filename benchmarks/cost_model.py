@@ -1,0 +1,208 @@
+"""What a study costs on a cluster: jobs, core-hours, memory per job and output volume.
+
+    python benchmarks/cost_model.py [--config config/paper.yaml] [--formats float64,e11m10-sr]
+
+Measured, then extrapolated (docs/cluster.md has a run of it):
+- jobs per rule from the workflow's own dry run of the config (in a scratch copy, so no
+  other config is merged in);
+- per model, one member block (members_per_task members, as a job's rank runs it) simulated
+  for a short stretch of the config's run (PROBES below) at float64 and at an emulated format,
+  plus a one-output run that measures the start-up (imports, compiled-kernel cache); the
+  time per unit of model time then scales to the config's length (spin-up days included);
+- memory per job: the peak resident set of the probe plus the whole output in memory, which
+  rank 0 gathers before it writes (uncompressed, from the probe file's variables);
+- output volume: the probe file's bytes per member and output time, times the config's.
+The calibration figure (benchmarks/bench_speedy.py's dry T30 float64 ms/step) is printed
+beside the wall times, so figures from a slower or faster machine can be rescaled.
+Bound searches and the relax study are counted, not timed: their cost depends on the solver
+(docs/bounds.md and docs/solvers.md quote measured solve times).
+Nothing here asserts a time: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# Per model: the parameter that sets the run's length, the probe's value of it, the length of
+# a one-output run (start-up), and the extra length the run pays for (spin-up), from params.
+PROBES = {
+    "lorenz63": ("length", 50.0, 0.1, lambda p: p.get("spinup", 0)),
+    "heat_column": ("years", 1.0, None, lambda p: 0),
+    "shallow_water": ("days", 2.0, None, lambda p: p.get("spinup_days", 0)),
+    "speedy": ("days", 1.0, None, lambda p: p.get("spinup_days", 0)),
+    "heat2d": ("length", 0.2, None, lambda p: 0),
+}
+
+
+def calibration_ms_per_step() -> float:
+    from bench_speedy import seconds_per_step
+    from pipeline.models.base import parse_overrides
+    from pipeline.models.speedy import Speedy
+
+    config = parse_overrides(Speedy.Config, {"truncation": "30",
+                                             "initial_state": "jablonowski-williamson"}, "speedy")
+    return seconds_per_step(config, "float64", 1, 30) * 1e3
+
+
+def job_counts(config_path: Path) -> dict[str, int]:
+    """Jobs per rule, from `snakemake -n` on the config alone."""
+    with tempfile.TemporaryDirectory() as scratch:
+        shutil.copy(ROOT / "Snakefile", scratch)
+        for name in ("workflow", "envs"):
+            shutil.copytree(ROOT / name, Path(scratch) / name)
+        (Path(scratch) / "config").mkdir()
+        shutil.copy(config_path, Path(scratch) / "config" / "study.yaml")
+        result = subprocess.run(["snakemake", "-n", "--configfile", "config/study.yaml",
+                                 "--cores", "1"], cwd=scratch, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"dry run of {config_path} failed:\n{result.stderr[-2000:]}")
+    table = result.stdout.split("Job stats:", 1)[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        words = line.split()
+        if len(words) != 2 or words[0] == "total":
+            break
+        counts[words[0]] = int(words[1])
+    return counts
+
+
+def timed_run(arguments: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one `lowprec` run (a child process)."""
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(["lowprec", *arguments], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"lowprec {' '.join(arguments)} failed:\n{result.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def probe_model(name: str, settings: dict, formats: list[str], seed: int, scratch: Path):
+    """Start-up and per-unit seconds of one member block, and its file's bytes."""
+    import xarray as xr
+
+    key, probe_length, tiny, _ = PROBES[name]
+    parameters = {k: v for k, v in settings.get("parameters", {}).items()
+                  if k not in ("spinup_days", "spinup")}
+    if "spinup_days" in settings.get("parameters", {}):
+        parameters["spinup_days"] = 0
+    if "spinup" in settings.get("parameters", {}):
+        parameters["spinup"] = 0
+    members = settings["members_per_task"]
+
+    def run(fmt: str, length: float, out: Path):
+        sets = {**parameters, key: length}
+        arguments = ["simulate", name, "--format", fmt, "--members", str(members),
+                     "--seed", str(seed), "--out", str(out)]
+        for k, v in sorted(sets.items()):
+            arguments += ["--set", f"{k}={v}"]
+        return timed_run(arguments)
+
+    interval = _output_interval(name, parameters)
+    tiny = tiny if tiny is not None else interval
+    startup, _ = run("float64", tiny, scratch / f"{name}-tiny.nc")
+    figures = {"startup_s": startup}
+    for fmt in formats:
+        out = scratch / f"{name}-{fmt}.nc"
+        wall, peak = run(fmt, probe_length, out)
+        figures[fmt] = {"s_per_unit": max(wall - startup, 0.0) / probe_length, "peak_mib": peak}
+        if fmt == formats[0]:
+            with xr.open_dataset(out) as data:
+                times = data.sizes.get("time", 1)
+                raw = sum(v.nbytes for v in data.data_vars.values())
+            figures["file_bytes_per_member_output"] = out.stat().st_size / (members * times)
+            figures["raw_bytes_per_member_output"] = raw / (members * times)
+            figures["units_per_output"] = probe_length / times
+    return figures
+
+
+def _output_interval(name: str, parameters: dict) -> float:
+    """One output interval in the unit of the model's length parameter."""
+    if name == "heat_column":
+        return float(parameters.get("output_interval_days", 10)) / 365.0
+    if name in ("shallow_water", "speedy"):
+        return float(parameters.get("output_interval_hours", 24)) / 24.0
+    return float(parameters.get("output_interval", 0.1))
+
+
+def gib(value: float) -> str:
+    return f"{value / 2**30:,.1f} GiB"
+
+
+def main() -> None:
+    import yaml
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config" / "paper.yaml")
+    parser.add_argument("--formats", default="float64,e11m10-sr",
+                        help="a reference and an emulated format to time")
+    args = parser.parse_args()
+    config = yaml.safe_load(args.config.read_text())
+    formats = args.formats.split(",")
+
+    calibration = calibration_ms_per_step()
+    print(f"calibration: dry T30 float64 {calibration:.2f} ms/step "
+          "(benchmarks/bench_speedy.py; scale wall times by yours / this)")
+    counts = job_counts(args.config)
+    print(f"\njobs of {args.config.name} (snakemake -n): {sum(counts.values())} in all")
+    print("  " + ", ".join(f"{rule} {count}" for rule, count in counts.items()))
+
+    print(f"\nper model, extrapolated from one member block (start-up, then seconds per unit "
+          f"of model time at {' / '.join(formats)}):")
+    total_core_hours = total_bytes = 0.0
+    header = (f"  {'model':14s} {'jobs':>5s} {'ranks':>5s} {'wall/job':>9s} {'core-h':>9s} "
+              f"{'mem/job':>10s} {'file/job':>10s} {'output':>10s}")
+    print(header)
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, settings in config["models"].items():
+            figures = probe_model(name, settings, formats, config["seed"], Path(scratch))
+            key = PROBES[name][0]
+            parameters = settings.get("parameters", {})
+            length = float(parameters.get(key)) + float(PROBES[name][3](parameters))
+            model_formats = settings.get("formats", config["formats"])
+            nulls = settings.get("null_ensembles", config["null_ensembles"])
+            # the formats with the float64 reference, and the null ensembles
+            runs = len(set(model_formats) | {"float64"}) + nulls
+            ranks = settings.get("mpi_tasks", config["mpi_tasks"])
+            blocks = math.ceil(settings["members"] / settings["members_per_task"])
+            emulated = figures[formats[-1]]["s_per_unit"]
+            block_seconds = figures["startup_s"] + emulated * length
+            wall = figures["startup_s"] + math.ceil(blocks / ranks) * emulated * length
+            core_hours = runs * ranks * wall / 3600
+            outputs = float(parameters.get(key)) / figures["units_per_output"]
+            file_bytes = figures["file_bytes_per_member_output"] * outputs * settings["members"]
+            memory = (max(f["peak_mib"] for f in figures.values() if isinstance(f, dict)) * 2**20
+                      + figures["raw_bytes_per_member_output"] * outputs * settings["members"])
+            total_core_hours += core_hours
+            total_bytes += file_bytes * runs
+            print(f"  {name:14s} {runs:5d} {ranks:5d} {wall / 3600:8.2f}h {core_hours:9.1f} "
+                  f"{gib(memory):>10s} {gib(file_bytes):>10s} {gib(file_bytes * runs):>10s}")
+            print(f"  {'':14s} measured: start-up {figures['startup_s']:.1f} s, "
+                  + ", ".join(f"{fmt} {figures[fmt]['s_per_unit']:.3g} s per {key[:-1] if key.endswith('s') else key}"
+                              for fmt in formats)
+                  + f", block of {settings['members_per_task']} at {formats[-1]} "
+                    f"{block_seconds / 3600:.2f} h, {blocks} blocks per job")
+    print(f"\nsimulations: {total_core_hours:,.0f} core-hours, {gib(total_bytes)} of output "
+          f"(spin-ups, analyses, bounds and relax jobs not included)")
+    for rule in ("bound_search", "relax"):
+        if rule in counts:
+            print(f"{rule}: {counts[rule]} jobs (not timed here; see docs/cluster.md)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    main()
