@@ -6,9 +6,9 @@ Measured, then extrapolated (docs/cluster.md has a run of it):
 - jobs per rule from the workflow's own dry run of the config (in a scratch copy, so no
   other config is merged in);
 - per model, one member block (members_per_task members, as a job's rank runs it) simulated
-  for a short stretch of the config's run (PROBES below) at float64 and at an emulated format,
-  plus a one-output run that measures the start-up (imports, compiled-kernel cache); the
-  time per unit of model time then scales to the config's length (spin-up days included);
+  for a short stretch of the config's run (PROBES below) at float64 and at an emulated format;
+  the seconds per step then scale to the config's steps (spin-up included), and a job's
+  wall time is the process start-up plus its blocks per rank one after the other;
 - memory per job: the peak resident set of the probe plus the whole output in memory, which
   rank 0 gathers before it writes (uncompressed, from the probe file's variables);
 - output volume: the probe file's bytes per member and output time, times the config's.
@@ -36,14 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-# Per model: the parameter that sets the run's length, the probe's value of it, the length of
-# a one-output run (start-up), and the extra length the run pays for (spin-up), from params.
+# Per model: the parameter that sets the run's length, the probe's value of it, and the
+# one-output length that measures set-up (None: one output interval). Spin-ups are counted in
+# steps from the config itself (run_length), so the probes leave them out.
 PROBES = {
-    "lorenz63": ("length", 50.0, 0.1, lambda p: p.get("spinup", 0)),
-    "heat_column": ("years", 1.0, None, lambda p: 0),
-    "shallow_water": ("days", 2.0, None, lambda p: p.get("spinup_days", 0)),
-    "speedy": ("days", 1.0, None, lambda p: p.get("spinup_days", 0)),
-    "heat2d": ("length", 0.2, None, lambda p: 0),
+    "lorenz63": ("length", 50.0, None),
+    "heat_column": ("years", 1.0, None),
+    "shallow_water": ("days", 2.0, None),
+    "speedy": ("days", 1.0, None),
+    "heat2d": ("length", 0.2, None),
 }
 
 
@@ -92,41 +93,58 @@ def timed_run(arguments: list[str]) -> tuple[float, float]:
 
 
 def probe_model(name: str, settings: dict, formats: list[str], seed: int, scratch: Path):
-    """Start-up and per-unit seconds of one member block, and its file's bytes."""
+    """Seconds per step of one member block at each format, and its file's bytes.
+
+    The block runs in this process through the workflow's own code (run_block), once for a
+    one-output stretch (model set-up, compiled kernels loaded) and once for the probe stretch;
+    the difference over the difference in steps is the cost of a step. One subprocess run of
+    `lowprec simulate` gives the file (bytes per member and output), the peak memory and the
+    process start-up.
+    """
     import xarray as xr
 
-    key, probe_length, tiny, _ = PROBES[name]
-    parameters = {k: v for k, v in settings.get("parameters", {}).items()
-                  if k not in ("spinup_days", "spinup")}
-    if "spinup_days" in settings.get("parameters", {}):
-        parameters["spinup_days"] = 0
-    if "spinup" in settings.get("parameters", {}):
-        parameters["spinup"] = 0
-    members = settings["members_per_task"]
+    from pipeline.models import get_model
+    from pipeline.models.base import parse_overrides
+    from pipeline.models.run import run_block
+    from pipeline.precision import NumberFormat
 
-    def run(fmt: str, length: float, out: Path):
-        sets = {**parameters, key: length}
-        arguments = ["simulate", name, "--format", fmt, "--members", str(members),
-                     "--seed", str(seed), "--out", str(out)]
-        for k, v in sorted(sets.items()):
-            arguments += ["--set", f"{k}={v}"]
-        return timed_run(arguments)
+    key, probe_length, tiny = PROBES[name]
+    model_class = get_model(name)
+    parameters = {k: str(v) for k, v in settings.get("parameters", {}).items()}
+    full = parse_overrides(model_class.Config, parameters, name)
+    spinup_steps, run_steps, per_output = full.run_length().steps()
+    short = {**parameters, **{k: "0" for k in ("spinup_days", "spinup") if k in parameters}}
+    members = list(range(settings["members_per_task"]))
 
-    interval = _output_interval(name, parameters)
-    tiny = tiny if tiny is not None else interval
-    startup, _ = run("float64", tiny, scratch / f"{name}-tiny.nc")
-    figures = {"startup_s": startup}
+    def steps(length):
+        config = parse_overrides(model_class.Config, {**short, key: str(length)}, name)
+        spin, run, _ = config.run_length().steps()
+        return config, spin + run
+
+    interval = _output_interval(name, parameters) if tiny is None else tiny
+    figures = {"steps": spinup_steps + run_steps, "outputs": run_steps // per_output}
     for fmt in formats:
-        out = scratch / f"{name}-{fmt}.nc"
-        wall, peak = run(fmt, probe_length, out)
-        figures[fmt] = {"s_per_unit": max(wall - startup, 0.0) / probe_length, "peak_mib": peak}
-        if fmt == formats[0]:
-            with xr.open_dataset(out) as data:
-                times = data.sizes.get("time", 1)
-                raw = sum(v.nbytes for v in data.data_vars.values())
-            figures["file_bytes_per_member_output"] = out.stat().st_size / (members * times)
-            figures["raw_bytes_per_member_output"] = raw / (members * times)
-            figures["units_per_output"] = probe_length / times
+        timings = []
+        for length in (interval, probe_length):
+            config, count = steps(length)
+            start = time.perf_counter()
+            run_block(model_class, config, NumberFormat.parse(fmt), seed, 0, 0, members)
+            timings.append((time.perf_counter() - start, count))
+        (t0, n0), (t1, n1) = timings
+        figures[fmt] = {"s_per_step": max(t1 - t0, 0.0) / max(n1 - n0, 1), "setup_s": t0}
+    out = scratch / f"{name}.nc"
+    arguments = ["simulate", name, "--format", formats[0], "--members", str(len(members)),
+                 "--seed", str(seed), "--out", str(out)]
+    for k, v in sorted({**short, key: str(probe_length)}.items()):
+        arguments += ["--set", f"{k}={v}"]
+    wall, peak = timed_run(arguments)
+    with xr.open_dataset(out) as data:
+        times = data.sizes.get("time", 1)
+        raw = sum(v.nbytes for v in data.data_vars.values())
+    figures["process_s"] = wall
+    figures["peak_mib"] = peak
+    figures["file_bytes_per_member_output"] = out.stat().st_size / (len(members) * times)
+    figures["raw_bytes_per_member_output"] = raw / (len(members) * times)
     return figures
 
 
@@ -161,41 +179,37 @@ def main() -> None:
     print(f"\njobs of {args.config.name} (snakemake -n): {sum(counts.values())} in all")
     print("  " + ", ".join(f"{rule} {count}" for rule, count in counts.items()))
 
-    print(f"\nper model, extrapolated from one member block (start-up, then seconds per unit "
-          f"of model time at {' / '.join(formats)}):")
+    print(f"\nper model, extrapolated from one member block (members_per_task members) at "
+          f"{formats[-1]} (float64 runs are cheaper: an upper bound):")
+    print(f"  {'model':14s} {'jobs':>5s} {'ranks':>5s} {'wall/job':>9s} {'core-h':>9s} "
+          f"{'mem/job':>10s} {'file/job':>10s} {'output':>10s}")
     total_core_hours = total_bytes = 0.0
-    header = (f"  {'model':14s} {'jobs':>5s} {'ranks':>5s} {'wall/job':>9s} {'core-h':>9s} "
-              f"{'mem/job':>10s} {'file/job':>10s} {'output':>10s}")
-    print(header)
     with tempfile.TemporaryDirectory() as scratch:
         for name, settings in config["models"].items():
             figures = probe_model(name, settings, formats, config["seed"], Path(scratch))
-            key = PROBES[name][0]
-            parameters = settings.get("parameters", {})
-            length = float(parameters.get(key)) + float(PROBES[name][3](parameters))
             model_formats = settings.get("formats", config["formats"])
             nulls = settings.get("null_ensembles", config["null_ensembles"])
             # the formats with the float64 reference, and the null ensembles
             runs = len(set(model_formats) | {"float64"}) + nulls
             ranks = settings.get("mpi_tasks", config["mpi_tasks"])
             blocks = math.ceil(settings["members"] / settings["members_per_task"])
-            emulated = figures[formats[-1]]["s_per_unit"]
-            block_seconds = figures["startup_s"] + emulated * length
-            wall = figures["startup_s"] + math.ceil(blocks / ranks) * emulated * length
+            per_step = figures[formats[-1]]["s_per_step"]
+            block_seconds = figures[formats[-1]]["setup_s"] + per_step * figures["steps"]
+            wall = figures["process_s"] + math.ceil(blocks / ranks) * block_seconds
             core_hours = runs * ranks * wall / 3600
-            outputs = float(parameters.get(key)) / figures["units_per_output"]
-            file_bytes = figures["file_bytes_per_member_output"] * outputs * settings["members"]
-            memory = (max(f["peak_mib"] for f in figures.values() if isinstance(f, dict)) * 2**20
-                      + figures["raw_bytes_per_member_output"] * outputs * settings["members"])
+            member_outputs = figures["outputs"] * settings["members"]
+            file_bytes = figures["file_bytes_per_member_output"] * member_outputs
+            memory = figures["peak_mib"] * 2**20 + figures["raw_bytes_per_member_output"] * member_outputs
             total_core_hours += core_hours
             total_bytes += file_bytes * runs
             print(f"  {name:14s} {runs:5d} {ranks:5d} {wall / 3600:8.2f}h {core_hours:9.1f} "
                   f"{gib(memory):>10s} {gib(file_bytes):>10s} {gib(file_bytes * runs):>10s}")
-            print(f"  {'':14s} measured: start-up {figures['startup_s']:.1f} s, "
-                  + ", ".join(f"{fmt} {figures[fmt]['s_per_unit']:.3g} s per {key[:-1] if key.endswith('s') else key}"
-                              for fmt in formats)
-                  + f", block of {settings['members_per_task']} at {formats[-1]} "
-                    f"{block_seconds / 3600:.2f} h, {blocks} blocks per job")
+            print(f"  {'':14s} measured: " + ", ".join(
+                f"{fmt} {figures[fmt]['s_per_step'] * 1e3:.3g} ms/step" for fmt in formats)
+                + f"; {figures['steps']} steps and {figures['outputs']} outputs per run, "
+                  f"{blocks} blocks of {settings['members_per_task']} per job "
+                  f"({block_seconds / 3600:.2f} h each), process {figures['process_s']:.1f} s, "
+                  f"peak {figures['peak_mib']:.0f} MiB")
     print(f"\nsimulations: {total_core_hours:,.0f} core-hours, {gib(total_bytes)} of output "
           f"(spin-ups, analyses, bounds and relax jobs not included)")
     for rule in ("bound_search", "relax"):
