@@ -125,6 +125,8 @@ def probe_model(name: str, settings: dict, formats: list[str], seed: int, scratc
     figures = {"steps": spinup_steps + run_steps, "outputs": run_steps // per_output}
     for fmt in formats:
         timings = []
+        # the first call loads this format's compiled kernels: warm up, then time
+        run_block(model_class, steps(interval)[0], NumberFormat.parse(fmt), seed, 0, 0, members)
         for length in (interval, probe_length):
             config, count = steps(length)
             start = time.perf_counter()

@@ -45,6 +45,48 @@ def test_every_mpi_rule_takes_its_launcher_from_the_executor_and_one_cpu_per_ran
     assert profile["slurm-init-seconds-before-status-checks"] <= 60
 
 
+CLUSTER_KEYS = {  # the schema entries these config keys need (workflow/schemas, not ours)
+    "resources": {"type": "object", "additionalProperties": {"type": "object"}},
+    "mpi_launcher": {"type": "string"},
+}
+
+
+def test_per_rule_and_per_model_resources_and_the_launcher_come_from_the_config(tmp_path):
+    config = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
+    config["resources"] = {"default": {"slurm_partition": "short"},
+                           "simulate": {"runtime": 45, "mem_mb": 3000},
+                           "bound_search": {"runtime": 600, "slurm_account": "proj1"}}
+    config["models"]["speedy"]["resources"] = {"runtime": 900}
+    config["mpi_launcher"] = "srun --mpi=pmix"
+    directory = _workflow_copy(tmp_path / "run", config)
+    schema_path = directory / "workflow" / "schemas" / "config.schema.yaml"
+    schema = yaml.safe_load(schema_path.read_text())
+    for key, entry in CLUSTER_KEYS.items():
+        schema["properties"].setdefault(key, entry)
+    schema["properties"]["models"]["additionalProperties"]["properties"].setdefault(
+        "resources", {"type": "object"})
+    schema_path.write_text(yaml.safe_dump(schema))
+    result = _snakemake(directory, "-n", "-p", "--profile", "workflow/profiles/default",
+                        "--configfile", "config/test.yaml", timeout=300)
+    jobs = {}
+    for block in result.stdout.split("\nrule ")[1:]:
+        name = block.split(":", 1)[0]
+        wildcards = re.search(r"wildcards: (.*)", block)
+        resources = re.search(r"resources: (.*)", block)
+        command = re.search(r"Shell command: (.*)", block)
+        jobs[(name, wildcards.group(1) if wildcards else "")] = (
+            resources.group(1) if resources else "", command.group(1) if command else "")
+    speedy, _ = jobs[("simulate", "model=speedy, format=e11m10-sr")]
+    water, water_command = jobs[("simulate", "model=shallow_water, format=float16")]
+    search, _ = jobs[("bound_search", "problem=theta, instance=C5")]
+    analyse, _ = jobs[("analyse", "model=speedy")]
+    assert "runtime=900" in speedy and "mem_mb=3000" in speedy  # the model's, then the rule's
+    assert "runtime=45" in water and "slurm_partition=short" in water
+    assert "runtime=600" in search and "slurm_account=proj1" in search
+    assert "slurm_partition=short" in analyse and "runtime=45" not in analyse
+    assert water_command.startswith("srun --mpi=pmix -n 2 lowprec simulate")
+
+
 @pytest.fixture(scope="module")
 def slurm():
     """A running single-node SLURM, or a skip that says why there is none."""
