@@ -181,8 +181,8 @@ def main() -> None:
     print(f"\njobs of {args.config.name} (snakemake -n): {sum(counts.values())} in all")
     print("  " + ", ".join(f"{rule} {count}" for rule, count in counts.items()))
 
-    print(f"\nper model, extrapolated from one member block (members_per_task members) at "
-          f"{formats[-1]} (float64 runs are cheaper: an upper bound):")
+    print("\nper model, extrapolated from one member block (members_per_task members) at the "
+          f"dearer of {' and '.join(formats)} for every run (an upper bound):")
     print(f"  {'model':14s} {'jobs':>5s} {'ranks':>5s} {'wall/job':>9s} {'core-h':>9s} "
           f"{'mem/job':>10s} {'file/job':>10s} {'output':>10s}")
     total_core_hours = total_bytes = 0.0
@@ -195,8 +195,10 @@ def main() -> None:
             runs = len(set(model_formats) | {"float64"}) + nulls
             ranks = settings.get("mpi_tasks", config["mpi_tasks"])
             blocks = math.ceil(settings["members"] / settings["members_per_task"])
-            per_step = figures[formats[-1]]["s_per_step"]
-            block_seconds = figures[formats[-1]]["setup_s"] + per_step * figures["steps"]
+            # the dearer of the formats timed (an upper bound for the cheaper ones)
+            dearest = max(formats, key=lambda fmt: figures[fmt]["s_per_step"])
+            block_seconds = (figures[dearest]["setup_s"]
+                             + figures[dearest]["s_per_step"] * figures["steps"])
             wall = figures["process_s"] + math.ceil(blocks / ranks) * block_seconds
             core_hours = runs * ranks * wall / 3600
             member_outputs = figures["outputs"] * settings["members"]

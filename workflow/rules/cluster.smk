@@ -57,10 +57,17 @@ def mpi_launcher(tasks):
     job (it rejects an MPI job of one task). A resource, not a param, so that moving a study
     between a laptop and a cluster does not make Snakemake rerun every job.
     """
-    executor = getattr(workflow.executor_plugin, "name", "local")
-    default = "srun --mpi=pmi2" if executor in ("slurm", "slurm-jobstep") else "mpiexec"
-    launcher = config.get("mpi_launcher", default)
-    return lambda wildcards: f"{launcher} -n {tasks(wildcards)}" if tasks(wildcards) > 1 else ""
+
+    def prefix(wildcards):
+        if tasks(wildcards) <= 1:
+            return ""
+        # Asked when the job is planned: the executor is known only once the Snakefile is
+        # read (slurm in the main process, slurm-jobstep inside the job).
+        executor = getattr(workflow.executor_plugin, "name", "local")
+        default = "srun --mpi=pmi2" if executor in ("slurm", "slurm-jobstep") else "mpiexec"
+        return f"{config.get('mpi_launcher', default)} -n {tasks(wildcards)}"
+
+    return prefix
 
 
 def slurm_preflight():
