@@ -1,6 +1,7 @@
 # Cluster settings of the rules (docs/cluster.md): which rules stay local, per-rule resources
 # from the config, and a preflight of the SLURM executor's status command.
 
+import os
 import subprocess
 
 
@@ -51,8 +52,8 @@ def mpi_launcher(tasks):
 
     ``<launcher> -n <ranks>`` with the rank count ``tasks(wildcards)``; the launcher is config
     ``mpi_launcher`` if given (a site MPI: ``srun --mpi=pmix``, or a module's ``mpiexec``),
-    else ``srun --mpi=pmi2`` under the SLURM executor (inside the job's allocation, with the
-    mpich wheel's PMI) and ``mpiexec`` elsewhere (the wheel's, on PATH). Empty for one rank:
+    else ``srun --mpi=pmi2`` under the SLURM executor or inside a SLURM allocation (the
+    job's, with the mpich wheel's PMI) and ``mpiexec`` elsewhere (the wheel's, on PATH). Empty for one rank:
     the program then runs serially (no MPI start-up), and the SLURM plugin submits a plain
     job (it rejects an MPI job of one task). A resource, not a param, so that moving a study
     between a laptop and a cluster does not make Snakemake rerun every job.
@@ -61,10 +62,12 @@ def mpi_launcher(tasks):
     def prefix(wildcards):
         if tasks(wildcards) <= 1:
             return ""
-        # Asked when the job is planned: the executor is known only once the Snakefile is
-        # read (slurm in the main process, slurm-jobstep inside the job).
+        # Asked when the job is planned (the executor is known only once the Snakefile is
+        # read): srun for the SLURM executor in the main process, and wherever the command
+        # runs inside a SLURM allocation (the job's own Snakemake runs the local executor).
         executor = getattr(workflow.executor_plugin, "name", "local")
-        default = "srun --mpi=pmi2" if executor in ("slurm", "slurm-jobstep") else "mpiexec"
+        in_slurm = executor in ("slurm", "slurm-jobstep") or "SLURM_JOB_ID" in os.environ
+        default = "srun --mpi=pmi2" if in_slurm else "mpiexec"
         return f"{config.get('mpi_launcher', default)} -n {tasks(wildcards)}"
 
     return prefix
