@@ -35,6 +35,25 @@ include: "workflow/rules/bounds.smk"
 include: "workflow/rules/solvers.smk"
 
 
+# Rules that take a second or two: as SLURM jobs each would cost a queue wait and a Snakemake
+# start-up (about 10 s) for nothing (issue 24). They run in the main Snakemake process.
+localrules:
+    bound_literature,
+    bound_summary,
+    summarise,
+    relax_summary,
+    relax_plots,
+    plot_distances,
+    plot_profiles,
+    plot_maps,
+    probes_summary,
+
+
+# Before anything is submitted: a SLURM run stops if its status command fails (cluster.smk).
+onstart:
+    slurm_preflight()
+
+
 rule all:
     default_target: True
     input:

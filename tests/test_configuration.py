@@ -188,7 +188,25 @@ HAND_WRITTEN = [
     ("a config that is a list", [BASE], "mapping"),
     ("seed 2**80", {**copy.deepcopy(BASE), "seed": 2**80}, "seed"),
     ("seed 2**63", {**copy.deepcopy(BASE), "seed": 2**63}, "seed"),
+    # cluster keys (issue 24)
+    ("resources of an unknown rule", {**copy.deepcopy(BASE), "resources": {
+        "simualte": {"runtime": 30}}}, "simualte"),
+    ("runtime as text", {**copy.deepcopy(BASE), "resources": {
+        "simulate": {"runtime": "2h"}}}, "runtime"),
+    ("unknown resource", {**copy.deepcopy(BASE), "resources": {
+        "default": {"gpus": 1}}}, "gpus"),
+    ("model memory of zero", model("speedy", resources={"mem_mb": 0}), "mem_mb"),
+    ("empty launcher", {**copy.deepcopy(BASE), "mpi_launcher": ""}, "mpi_launcher"),
 ]
+
+
+def test_cluster_keys_of_the_docs_are_accepted():
+    config = copy.deepcopy(BASE)
+    config["resources"] = {"default": {"slurm_partition": "short", "runtime": 60},
+                           "simulate": {"mem_mb_per_cpu": 4000, "slurm_extra": "--exclusive"}}
+    config["models"]["speedy"]["resources"] = {"runtime": 900, "mem_mb": 16000}
+    config["mpi_launcher"] = "srun --mpi=pmix"
+    check_config(config, "good.yaml", base=ROOT)
 
 CASES = generated_cases() + HAND_WRITTEN
 ONE_SENTENCE = re.compile(r"^[^\n]+\.$")

@@ -15,11 +15,13 @@ rule analyse:
         "results/{model}/analysis.nc",
     log:
         "results/logs/analyse/{model}.log",
+    resources:
+        **cluster_resources("analyse"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec analyse {wildcards.model} --reference {input.reference}"
-        " --null {input.null} --test {input.test} --out {output} > {log} 2>&1"
+        "lowprec analyse {wildcards.model:q} --reference {input.reference:q}"
+        " --null {input.null:q} --test {input.test:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule summarise:
@@ -32,9 +34,12 @@ rule summarise:
             category="Minimal significand bits",
         ),
         netcdf="results/summary/minimal_bits.nc",
+    params:
+        verdict=lambda wildcards: verdict_options(),
     log:
         "results/logs/summarise.log",
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec summarise {input} --csv {output.csv} --netcdf {output.netcdf} > {log} 2>&1"
+        "lowprec summarise {input:q} --csv {output.csv:q} --netcdf {output.netcdf:q}"
+        " {params.verdict} > {log:q} 2>&1"

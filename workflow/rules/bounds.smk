@@ -19,12 +19,13 @@ rule bound_search:
     threads: config["mpi_tasks"]
     resources:
         tasks=config["mpi_tasks"],
-        mpi="mpiexec",
+        mpi=mpi_launcher(lambda wildcards: config["mpi_tasks"]),
+        **cluster_resources("bound_search"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks} lowprec search {wildcards.problem}"
-        " {params.arguments} --tasks {resources.tasks} --out {output} > {log} 2>&1"
+        "{resources.mpi} lowprec search {wildcards.problem:q}"
+        " {params.arguments} --tasks {resources.tasks:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule bound_literature:
@@ -57,5 +58,5 @@ rule bound_summary:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec bounds-summary {input.searches} --literature {input.literature}"
-        " --csv {output.csv} --png {output.png} > {log} 2>&1"
+        "lowprec bounds-summary {input.searches:q} --literature {input.literature:q}"
+        " --csv {output.csv:q} --png {output.png:q} > {log:q} 2>&1"

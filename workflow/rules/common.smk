@@ -1,5 +1,10 @@
 # Small input/path helpers shared by the rule files.
 
+import shlex
+
+
+include: "cluster.smk"
+
 
 wildcard_constraints:
     model="|".join(sorted(config["models"], key=len, reverse=True)),
@@ -34,11 +39,34 @@ def model_settings(wildcards):
     return {"seed": config["seed"], **model}
 
 
+def q(*words):
+    """Words for a rule's shell line, each quoted for the shell (shlex.quote).
+
+    Config values are text a user (or a shared config file) chose: quoted, a value such as
+    ``flat$(touch FILE)`` or ``a b`` reaches the program as one argument and is never run or
+    split by the shell (issue 23, defect 2). Rules quote single values with ``{x:q}`` and
+    build whole option lists with this helper.
+    """
+    return " ".join(shlex.quote(str(word)) for word in words)
+
+
+def verdict_options():
+    """``--verdict RULE --alpha A`` from config ``verdict`` (default: the null-spread rule)."""
+    verdict = config.get("verdict", {})
+    return q("--verdict", verdict.get("rule", "null-spread"), "--alpha", verdict.get("alpha", 0.05))
+
+
+def set_options(parameters):
+    """``--set key=value`` for every model parameter, each pair one quoted argument."""
+    return q(*(word for key, value in sorted(parameters.items())
+               for word in ("--set", f"{key}={value}")))
+
+
 def set_arguments(wildcards, input=None):
     parameters = dict(config["models"][wildcards.model].get("parameters", {}))
     if input is not None and getattr(input, "spinup", None):
         parameters["initial_file"] = input.spinup
-    return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
+    return set_options(parameters)
 
 
 def model_tasks(wildcards):
@@ -60,7 +88,7 @@ def spinup_input(wildcards):
 def spinup_arguments(wildcards):
     model = config["models"][wildcards.model]
     parameters = {**model.get("parameters", {}), **model["spinup"]}
-    return " ".join(f"--set {key}={value}" for key, value in sorted(parameters.items()))
+    return set_options(parameters)
 
 
 def map_outputs():
@@ -110,12 +138,12 @@ def bound_outputs():
 
 def search_arguments(wildcards):
     settings = config["bounds"]["searches"][wildcards.problem]
-    where = (f"--graph {wildcards.instance}" if wildcards.problem == "theta"
-             else f"--dimension {wildcards.instance}")
+    where = "--graph" if wildcards.problem == "theta" else "--dimension"
     degrees = ",".join(str(d) for d in settings.get("degrees", [4]))
     solvers = ",".join(settings.get("solvers", ["CLARABEL"]))
     budget = config["bounds"].get("budget_solves", 12)
-    return f"{where} --degrees {degrees} --solvers {solvers} --budget-solves {budget}"
+    return q(where, wildcards.instance, "--degrees", degrees, "--solvers", solvers,
+             "--budget-solves", budget)
 
 
 def check_model_parameters():

@@ -16,7 +16,7 @@ rule plot_distances:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec plot-distances {input} --out {output} > {log} 2>&1"
+        "lowprec plot-distances {input:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule plot_profiles:
@@ -36,7 +36,8 @@ rule plot_profiles:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec plot-profiles {input} --variable {params.variable} --out {output} > {log} 2>&1"
+        "lowprec plot-profiles {input:q} --variable {params.variable:q} --out {output:q}"
+        " > {log:q} 2>&1"
 
 
 rule plot_maps:
@@ -54,4 +55,5 @@ rule plot_maps:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec plot-maps {input} --variable {wildcards.variable} --out {output} > {log} 2>&1"
+        "lowprec plot-maps {input:q} --variable {wildcards.variable:q} --out {output:q}"
+        " > {log:q} 2>&1"

@@ -23,17 +23,19 @@ checkpoint probe:
     output:
         "results/{model}/search/{rounding}/probe-{step}.json",
     params:
-        previous=lambda wildcards, input: f"--previous {input.previous}" if input.previous else "",
+        previous=lambda wildcards, input: q("--previous", input.previous) if input.previous else "",
         settings=lambda wildcards: search_settings(wildcards.model),
     log:
         "results/logs/probe/{model}/{rounding}-{step}.log",
+    resources:
+        **cluster_resources("probe"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec probe {wildcards.model} --reference {input.reference} --null {input.null}"
-        " --test {input.test} {params.previous} --rounding {wildcards.rounding}"
-        " --exponent-bits {params.settings[exponent_bits]} --low {params.settings[low]}"
-        " --high {params.settings[high]} --out {output} > {log} 2>&1"
+        "lowprec probe {wildcards.model:q} --reference {input.reference:q} --null {input.null:q}"
+        " --test {input.test:q} {params.previous} --rounding {wildcards.rounding:q}"
+        " --exponent-bits {params.settings[exponent_bits]:q} --low {params.settings[low]:q}"
+        " --high {params.settings[high]:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule probes_summary:
@@ -57,5 +59,5 @@ rule probes_summary:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec probes-summary {input} --csv {output.csv} --netcdf {output.netcdf}"
-        " --plot {output.plot} > {log} 2>&1"
+        "lowprec probes-summary {input:q} --csv {output.csv:q} --netcdf {output.netcdf:q}"
+        " --plot {output.plot:q} > {log:q} 2>&1"

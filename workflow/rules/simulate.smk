@@ -9,11 +9,13 @@ rule spinup:
         sets=spinup_arguments,
     log:
         "results/logs/simulate/{model}/spinup.log",
+    resources:
+        **cluster_resources("spinup"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec simulate {wildcards.model} --format float64 --members 1"
-        " --seed {params.settings[seed]} {params.sets} --out {output} > {log} 2>&1"
+        "lowprec simulate {wildcards.model:q} --format float64 --members 1"
+        " --seed {params.settings[seed]:q} {params.sets} --out {output:q} > {log:q} 2>&1"
 
 
 rule simulate:
@@ -32,15 +34,16 @@ rule simulate:
     threads: model_tasks
     resources:
         tasks=model_tasks,
-        mpi="mpiexec",
+        mpi=mpi_launcher(model_tasks),
+        **cluster_resources("simulate"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks} lowprec simulate {wildcards.model}"
-        " --format {wildcards.format} --members {params.settings[members]}"
-        " --members-per-task {params.settings[members_per_task]}"
-        " --seed {params.settings[seed]} --tasks {resources.tasks} {params.sets}"
-        " --checkpoint-every {params.checkpoint_every} --out {output} > {log} 2>&1"
+        "{resources.mpi} lowprec simulate {wildcards.model:q}"
+        " --format {wildcards.format:q} --members {params.settings[members]:q}"
+        " --members-per-task {params.settings[members_per_task]:q}"
+        " --seed {params.settings[seed]:q} --tasks {resources.tasks:q} {params.sets}"
+        " --checkpoint-every {params.checkpoint_every:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule simulate_null:
@@ -59,13 +62,14 @@ rule simulate_null:
     threads: model_tasks
     resources:
         tasks=model_tasks,
-        mpi="mpiexec",
+        mpi=mpi_launcher(model_tasks),
+        **cluster_resources("simulate_null"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks} lowprec simulate {wildcards.model}"
-        " --format float64 --ensemble {wildcards.ensemble}"
-        " --members {params.settings[members]}"
-        " --members-per-task {params.settings[members_per_task]}"
-        " --seed {params.settings[seed]} --tasks {resources.tasks} {params.sets}"
-        " --checkpoint-every {params.checkpoint_every} --out {output} > {log} 2>&1"
+        "{resources.mpi} lowprec simulate {wildcards.model:q}"
+        " --format float64 --ensemble {wildcards.ensemble:q}"
+        " --members {params.settings[members]:q}"
+        " --members-per-task {params.settings[members_per_task]:q}"
+        " --seed {params.settings[seed]:q} --tasks {resources.tasks:q} {params.sets}"
+        " --checkpoint-every {params.checkpoint_every:q} --out {output:q} > {log:q} 2>&1"

@@ -22,13 +22,14 @@ rule relax:
     threads: config.get("solvers", {}).get("mpi_tasks", 1)
     resources:
         tasks=config.get("solvers", {}).get("mpi_tasks", 1),
-        mpi="mpiexec",
+        mpi=mpi_launcher(lambda wildcards: config.get("solvers", {}).get("mpi_tasks", 1)),
+        **cluster_resources("relax"),
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks} lowprec relax {wildcards.sequence}"
-        " --format {wildcards.format} {params.arguments} --tasks {resources.tasks}"
-        " --out {output} > {log} 2>&1"
+        "{resources.mpi} lowprec relax {wildcards.sequence:q}"
+        " --format {wildcards.format:q} {params.arguments} --tasks {resources.tasks:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule relax_summary:
@@ -47,7 +48,8 @@ rule relax_summary:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec relax-summary {input} --csv {output.csv} --netcdf {output.netcdf} > {log} 2>&1"
+        "lowprec relax-summary {input:q} --csv {output.csv:q} --netcdf {output.netcdf:q}"
+        " > {log:q} 2>&1"
 
 
 rule relax_plots:
@@ -68,5 +70,5 @@ rule relax_plots:
     conda:
         "../../envs/pipeline.yaml"
     shell:
-        "lowprec relax-plots {input} --cumulative {output.cumulative} --omega {output.omega}"
-        " --cost {output.cost} > {log} 2>&1"
+        "lowprec relax-plots {input:q} --cumulative {output.cumulative:q}"
+        " --omega {output.omega:q} --cost {output.cost:q} > {log:q} 2>&1"

@@ -20,12 +20,13 @@ def relax_settings(wildcards):
 
 
 def relax_arguments(wildcards):
+    """The relax options, every value quoted for the shell (q and set_options, common.smk)."""
     settings = relax_settings(wildcards)
-    sets = " ".join(f"--set {key}={value}"
-                    for key, value in sorted(settings.get("settings", {}).items()))
-    return (f"--learner {','.join(settings['learners'])} --instances {settings['instances']}"
-            f" --trials {settings['trials']} --seed {settings['seed']}"
-            f" --solve {settings['solve']} {sets}")
+    return " ".join([
+        q("--learner", ",".join(settings["learners"]), "--instances", settings["instances"],
+          "--trials", settings["trials"], "--seed", settings["seed"], "--solve", settings["solve"]),
+        set_options(settings.get("settings", {})),
+    ])
 
 
 def relax_outputs():
