@@ -242,7 +242,8 @@ def test_the_reported_messages_read_as_the_issue_asks():
     with pytest.raises(ConfigError) as caught:
         check_config({**copy.deepcopy(BASE), "colour": "red"}, "bad.yaml")
     assert str(caught.value) == ("bad.yaml: top level: unknown key 'colour'; allowed: bounds, "
-                                 "formats, models, mpi_tasks, null_ensembles, search, seed, solvers, verdict.")
+                                 "formats, models, mpi_launcher, mpi_tasks, null_ensembles, "
+                                 "resources, search, seed, solvers, verdict.")
 
 
 BAD_YAML = {
