@@ -217,3 +217,47 @@ def test_a_short_t21_run_over_land_and_sea_precipitates_without_nan():
     j = int(np.argmin(np.abs(T21.latitude - 33.0)))
     i = int(np.argmin(np.abs(T21.longitude - 90.0)))
     assert ps[j, i] < 7.0e4
+
+
+def test_annual_season_updates_the_forcing_once_a_model_day():
+    cfg = config(truncation=21, physics="speedy", days=2, boundaries=BC, season="annual")
+    model = Speedy(cfg, NumberFormat.parse("float64"))
+    moist = model.moist
+    first = moist.boundaries
+    assert moist.forcing_day == 0
+    state = model.initial_state([np.random.default_rng(0)])
+    for _ in range(cfg.step_count_per_day + 1):
+        state = model.step(state)
+    assert moist.forcing_day == 1
+    # 2 January: the sun moving north after the solstice, the climatologies moved on.
+    assert moist.boundaries.solar.insolation[0] < first.solar.insolation[0]
+    assert moist.boundaries.solar.insolation[-8] > first.solar.insolation[-8]
+    assert not np.array_equal(moist.boundaries.sea_surface_temperature,
+                              first.sea_surface_temperature)
+    expected = load_boundaries(BC, T21, season="annual", day=1.0)
+    assert np.array_equal(moist.boundaries.land_temperature, expected.land_temperature)
+    assert np.array_equal(moist.boundaries.solar.insolation, expected.solar.insolation)
+
+
+@pytest.mark.slow
+def test_a_month_of_perpetual_january_at_t21_is_a_plausible_climate():
+    """30 days from rest, the last 20 averaged: global-mean precipitation near SPEEDY's and
+    the observed ~2.7 mm/day, land colder than sea in January, and the global-mean
+    temperature near the surface within 5 K of SPEEDY ver41's 13.6 C at sigma = 0.95."""
+    cfg = config(truncation=21, physics="speedy", days=30, output_interval_hours=24,
+                 boundaries=BC, season="perpetual-january")
+    result = run_block(Speedy, cfg, NumberFormat.parse("float64"), 1, 0, 0, [0])
+    assert np.isnan(result.blowup_time).all()
+    fields = result.fields
+    model = Speedy(cfg, NumberFormat.parse("float64"))
+    land = model.moist.boundaries.land_fraction.T
+    weights = T21.weights[:, None] * np.ones((1, T21.nlon))
+
+    def mean(field, part=1.0):
+        values = field[0, 10:].mean(axis=0)
+        return float((values * part * weights).sum() / (part * weights).sum())
+
+    assert 2.0 < mean(fields["precipitation"]) * SECONDS_PER_DAY < 4.0
+    surface = fields["surface_temperature"]
+    assert mean(surface, land) < mean(surface, 1.0 - land) - 5.0
+    assert mean(fields["temperature"][:, :, -1]) - 273.15 == pytest.approx(13.6, abs=5.0)
