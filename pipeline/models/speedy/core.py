@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,7 @@ import numpy as np
 from pipeline.models.base import RunLength, Variable
 from pipeline.models.speedy import coupling as moist_coupling
 from pipeline.models.speedy import forcing as held_suarez
+from pipeline.models.speedy.boundaries import SEASONS, climatology_on
 from pipeline.models.speedy.initial import (jablonowski_williamson, moist_baroclinic_humidity,
                                              rossby_haurwitz_vorticity)
 from pipeline.models.speedy.spectral import Grid, SpectralTransform, standard_grid
@@ -106,7 +108,9 @@ class SpeedyConfig:
     forcing: str = "held-suarez"  # or "none"
     initial_state: str = "rest"  # rest, jablonowski-williamson(-balanced), rossby-haurwitz
     reference_temperature: float = 0.0  # K; 0: SPEEDY's profile, else isothermal T_ref
-    orography: str = "auto"  # auto, flat, mountain, jablonowski-williamson, or a NetCDF path
+    # auto, flat, mountain, jablonowski-williamson, boundaries (SPEEDY's orog from
+    # boundaries=DIR; what auto picks with them) or a NetCDF path
+    orography: str = "auto"
     barotropic: bool = False  # True: vorticity equation only (tests)
     humidity: bool = False  # True: carry specific humidity (passive until the moist physics)
     hyperdiffusion_hours: float = 2.4  # damping time at the largest wavenumber (zeta, T)
@@ -120,7 +124,11 @@ class SpeedyConfig:
     output_levels: str = "all"  # sigma levels of u, v, T in the output: "all" or 1-based from the top
     initial_file: str = ""  # NetCDF of this model: start from its last snapshot of member 0
     physics: str = "held-suarez"  # held-suarez, speedy (SPEEDY's moist physics) or none
-    boundaries: str = "aquaplanet"  # physics=speedy: aquaplanet (part 3: a directory of SPEEDY's files)
+    boundaries: str = "aquaplanet"  # physics=speedy: aquaplanet, or a directory of SPEEDY's T30 files
+    # physics=speedy: equinox (perpetual, the aquaplanet's), perpetual-january (Paxton's runs)
+    # or annual (the date advances from 1 January); "" picks equinox over the aquaplanet and
+    # perpetual-january with boundaries=DIR.
+    season: str = ""
     radiation_steps: int = 3  # physics=speedy: shortwave radiation every this many steps (nstrad)
     solar_constant: float = 1368.0  # W m-2 (SPEEDY: 4 x 342)
     temperature_prognostic: str = "anomaly"  # anomaly: T - T_ref(sigma) held; absolute: T
@@ -131,6 +139,14 @@ class SpeedyConfig:
     stratospheric_drag_days: float = 30.0
     # physics=speedy: which of its output variables to write ("all", or names, comma-separated)
     physics_outputs: str = "all"
+
+    @property
+    def effective_season(self) -> str:
+        """``season``, or its default: equinox over the aquaplanet, perpetual-january with
+        SPEEDY's files."""
+        if self.season:
+            return self.season
+        return "equinox" if self.boundaries == "aquaplanet" else "perpetual-january"
 
     def check(self) -> str | None:
         grid = self.grid
@@ -170,9 +186,23 @@ class SpeedyConfig:
             if unknown:
                 return (f"physics_outputs must be 'all' or names among "
                         f"{', '.join(moist_coupling.VARIABLES)}; got {', '.join(unknown)}")
-            if self.boundaries != "aquaplanet":
-                return (f"boundaries must be 'aquaplanet' (SPEEDY's boundary files, "
-                        f"boundaries=DIR, arrive with part 3), got {self.boundaries!r}")
+            if self.boundaries != "aquaplanet" and not os.path.isdir(self.boundaries):
+                return (f"boundaries must be 'aquaplanet' or a directory of SPEEDY's T30 "
+                        f"boundary files (speedy.f90's data/bc/t30/clim), got "
+                        f"{self.boundaries!r}, which is not a directory")
+            if self.season not in ("",) + SEASONS:
+                return (f"season must be one of {', '.join(SEASONS)}, got {self.season!r}")
+            if self.boundaries == "aquaplanet" and self.effective_season != "equinox":
+                return (f"season={self.season} needs boundaries=DIR (SPEEDY's files); the "
+                        "aquaplanet is at perpetual equinox")
+            if self.boundaries != "aquaplanet" and self.effective_season == "equinox":
+                return ("season=equinox goes with the aquaplanet only; with boundaries=DIR use "
+                        "perpetual-january or annual")
+        elif self.season:
+            return "season applies to physics=speedy only"
+        if self.orography == "boundaries" and (self.physics != "speedy"
+                                               or self.boundaries == "aquaplanet"):
+            return "orography=boundaries needs physics=speedy with boundaries=DIR"
         if self.steps_per_day < 0 or self.days <= 0 or self.spinup_days < 0:
             return "steps_per_day must be non-negative, days positive and spinup_days non-negative"
         if self.output_interval_hours * self.step_count_per_day < 24 * 0.999:
@@ -473,6 +503,8 @@ class Speedy:
         choice = config.orography
         if choice == "auto":
             choice = ("jablonowski-williamson" if config.initial_state.startswith("jablonowski")
+                      else "boundaries" if (config.physics == "speedy"
+                                            and config.boundaries != "aquaplanet")
                       else "flat")
         lon, mu = self._grid_coordinates()
         if choice == "flat":
@@ -482,6 +514,8 @@ class Speedy:
                                            GAS_CONSTANT, GRAVITY, perturbed=False)[3]
         elif choice == "mountain":
             field = GRAVITY * idealised_mountain(lon, mu)
+        elif choice == "boundaries":  # SPEEDY's orog (surface.nc), remapped to this grid
+            field = GRAVITY * climatology_on(config.boundaries, self.grid).orography
         else:
             field = _orography_file(choice, self.grid)
         return self.float64.to_spectral(field)[None, None]
@@ -687,6 +721,15 @@ class Speedy:
             temperature_grid = reference_temperature(self.levels.full)[:, None, None] * np.ones(shape)
             u_grid = v_grid = np.zeros(shape)
             log_ps_grid = np.zeros(shape[1:])
+            if config.initial_state == "rest" and self.moist is not None \
+                    and config.boundaries != "aquaplanet":
+                # SPEEDY's start from rest over its orography: a surface temperature of
+                # 288 K - gamma z, T(sigma) scaled from it as T_ref, and p_s in hydrostatic
+                # balance with that lapse rate (speedy.f90 initialize_from_rest).
+                height = f64.to_grid(self.phi_s[0])[0] / GRAVITY
+                surface = 288.0 - 0.006 * height
+                temperature_grid = temperature_grid * (surface / 288.0)[None]
+                log_ps_grid = (GRAVITY / (GAS_CONSTANT * 0.006)) * np.log(surface / 288.0)
             if config.initial_state.startswith("jablonowski"):
                 u_grid, v_grid, temperature_grid, _ = jablonowski_williamson(
                     lon, mu, self.levels.full, EARTH_RADIUS, EARTH_ROTATION, GAS_CONSTANT,

@@ -76,7 +76,8 @@ DERIVED = {
                                  "surface_upward_latent_heat_flux"),
     "toa_net_radiation": mean_map("W m-2", "net downward radiative flux at the top",
                                   "toa_net_downward_radiative_flux"),
-    "surface_temperature": Variable("K", "surface (sea) temperature", MAP, "surface_temperature"),
+    "surface_temperature": Variable("K", "surface temperature (sea, sea ice and land, "
+                                    "mixed by the land fraction)", MAP, "surface_temperature"),
     "global_mean_precipitation": Variable("kg m-2 s-1", "global mean precipitation rate",
                                           SERIES, None, MEAN),
     "global_mean_evaporation": Variable("kg m-2 s-1", "global mean evaporation rate", SERIES,
@@ -105,8 +106,14 @@ class MoistPhysics:
         self.count = levels.count
         self.transform = transform
         self.constants = physics_constants(levels, convert, scale=radius)
-        self.boundaries = load_boundaries(config.boundaries, grid, config.solar_constant)
+        self.convert = convert
+        self.surface_geopotential_grid = surface_geopotential
+        self.season = config.effective_season
+        self.steps_per_day = config.step_count_per_day
+        self.boundaries = load_boundaries(config.boundaries, grid, config.solar_constant,
+                                          self.season)
         self.surface = self.boundaries.surface(convert, surface_geopotential)
+        self.forcing_day = 0
         self.kappa_hydrostatic = convert(kappa * levels.hydrostatic)  # Phi/c_p = kappa G T
         self.surface_geopotential = convert(np.asarray(surface_geopotential) / heat_capacity)
         self.temperature_offset = temperature_offset
@@ -141,6 +148,8 @@ class MoistPhysics:
 
     def tendencies(self, previous, extra, steps_taken: int):
         """(tendencies times a, the new extra state) from the previous level's prognostics."""
+        if self.season == "annual":
+            self._update_forcing(steps_taken)
         memory = RadiationMemory.from_fields(extra[:MEMORY_FIELDS])
         sums = extra[MEMORY_FIELDS:]
         radiation = steps_taken % self.config.radiation_steps == 0
@@ -154,6 +163,18 @@ class MoistPhysics:
                     for total, name in zip(sums[:-1], DIAGNOSTIC_FIELDS)]
         new_sums.append(keep * np.asarray(sums[-1]) + 1.0)
         return tendencies, [*memory.fields(), *new_sums]
+
+    def _update_forcing(self, steps_taken: int) -> None:
+        """season=annual: the boundaries of the current model day (from 1 January 00 UTC),
+        recomputed once a day as SPEEDY's daily ``set_forcing``; a function of the step
+        count alone, so a resumed run sees the same forcing."""
+        day = steps_taken // self.steps_per_day
+        if day != self.forcing_day:
+            self.forcing_day = day
+            self.boundaries = load_boundaries(self.config.boundaries, self.grid,
+                                              self.config.solar_constant, self.season,
+                                              float(day))
+            self.surface = self.boundaries.surface(self.convert, self.surface_geopotential_grid)
 
     # --- output -------------------------------------------------------------------------
 
@@ -169,7 +190,7 @@ class MoistPhysics:
         out["toa_net_radiation"] = out["toa_net_shortwave"] - out["outgoing_longwave_radiation"]
         members = count.shape[0]
         out["surface_temperature"] = np.broadcast_to(
-            np.asarray(self.boundaries.sea_surface_temperature, dtype=np.float64),
+            np.asarray(self.boundaries.surface_temperature, dtype=np.float64),
             (members, self.grid.nlon, self.grid.nlat)).copy()
 
         def global_mean(field):

@@ -38,8 +38,8 @@ from pipeline.models.speedy.physics.longwave_radiation import (
 from pipeline.models.speedy.physics.shortwave_radiation import (
     ShortwaveParameters, shortwave_constants, shortwave_radiation)
 from pipeline.models.speedy.physics.surface_fluxes import (
-    HEAT_CAPACITY, SurfaceFluxParameters, net_surface_heat_flux, sea_surface_fluxes,
-    surface_flux_constants)
+    HEAT_CAPACITY, SurfaceFluxParameters, blend, land_surface_fluxes, net_surface_heat_flux,
+    sea_surface_fluxes, surface_flux_constants)
 from pipeline.models.speedy.physics.vertical_diffusion import (
     VerticalDiffusionParameters, vertical_diffusion, vertical_diffusion_constants)
 from pipeline.models.speedy.vertical import SigmaLevels
@@ -71,6 +71,10 @@ class SurfaceBoundary:
     ozone_upper: object
     zenith_factor: object
     polar_night_cooling: object
+    # With land (realistic boundaries; None over an aquaplanet):
+    land_temperature: object = None  # K
+    soil_water: object = None  # availability, 0-1
+    drag_factor: object = None  # orographic factor of the land drag
 
 
 @dataclass
@@ -203,8 +207,16 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
     down = longwave_downward(c.longwave, t, memory.transmissivity)
     surface = sea_surface_fluxes(c.surface, c.saturation, ps, state.u, state.v, t, q, phi,
                                  boundary.sea_surface_temperature, boundary.surface_geopotential)
+    surface_temperature = boundary.sea_surface_temperature
+    if boundary.land_temperature is not None:
+        land = land_surface_fluxes(c.surface, c.saturation, ps, state.u, state.v, t, q, phi,
+                                   boundary.land_temperature, boundary.soil_water,
+                                   boundary.drag_factor, boundary.surface_geopotential)
+        surface = blend(surface, land, boundary.land_fraction)
+        surface_temperature = surface_temperature + boundary.land_fraction * (
+            boundary.land_temperature - surface_temperature)
     longwave = longwave_upward(c.longwave, t, memory.transmissivity, down,
-                               boundary.sea_surface_temperature, surface.emission, ps,
+                               surface_temperature, surface.emission, ps,
                                boundary.polar_night_cooling)
     # 7. Vertical diffusion.
     diffusion = vertical_diffusion(c.diffusion, ps, s, rh, q, qs, phi,

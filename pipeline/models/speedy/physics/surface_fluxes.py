@@ -19,8 +19,18 @@ N m-2. The net downward heat flux into the sea, SW_net - LW_net,up - H - L E, is
 diagnostic here (the SST is prescribed); its sign is the physical one (speedy.f90 adds H and
 L E instead of subtracting them, a difference the SpeedyWeather.jl developers noted).
 
-The land surface (SPEEDY's skin temperature from the surface energy balance) comes with
-SPEEDY's land model in part 3; over an aquaplanet the land fraction is zero.
+Over land (`land_surface_fluxes`, with realistic boundaries) the same bulk formulae with
+SPEEDY's land coefficients, C_D = 2.4e-3 times the orographic factor
+1 + r (1 - exp(-r max(Phi_s, 0))), r = 1 / (g 2000 m), as speedy.f90 writes it
+(``set_orog_land_sfc_drag``; the factor is within 1e-4 of 1, so in effect C_D alone), and
+without the stability factor, C_H = 1.2e-3, the land temperature T_l in place of the SST
+(its near-surface temperature extrapolated without the orographic term, as speedy.f90's
+t1(:,:,1)), the stability computed from T_l - (T_{K-1} + (Phi_{K-1} - Phi_s)/c_p), and
+evaporation E = C_H rho|V| f max(0, W q_s(T_l, p_s) - q_{K-1}) with W the soil water
+availability. Not (yet) SPEEDY's: the skin temperature is the land temperature itself
+(speedy.f90 adds a daily-cycle correction ctday sqrt(cos) SW_down (1 - albedo) and then
+re-solves the skin temperature from the surface energy balance; both are left for the
+land model's step). Grid-box fluxes are the land-fraction-weighted means of the two.
 """
 
 from __future__ import annotations
@@ -51,6 +61,8 @@ class SurfaceFluxParameters:
     stability_amplitude: float = 0.67  # fstab
     stable_reduction: float = 0.5  # astab (lscasym = true)
     surface_emissivity: float = 0.98  # emisfc
+    land_momentum_exchange: float = 2.4e-3  # cdl
+    land_heat_exchange: float = 1.2e-3  # chl
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,8 @@ class SurfaceFluxConstants:
     heat_capacity: float
     latent_heat: float
     orographic_lapse: float  # c_p / (R 288 K ln sigma_{K-1}), for Phi_s != 0
+    land_momentum_exchange: float  # cdl
+    land_heat_exchange: float  # chl
 
 
 @dataclass
@@ -91,7 +105,8 @@ def surface_flux_constants(levels: SigmaLevels,
         c(p.gust_speed**2), c(p.momentum_exchange), c(p.heat_exchange), c(p.stability_range),
         c(p.stability_amplitude / p.stability_range), c(p.stable_reduction),
         c(p.surface_emissivity * 5.67), c(0.01), c(HEAT_CAPACITY), c(LATENT_HEAT),
-        c(HEAT_CAPACITY / (GAS_CONSTANT * 288.0 * np.log(levels.full[-1]))))
+        c(HEAT_CAPACITY / (GAS_CONSTANT * 288.0 * np.log(levels.full[-1]))),
+        c(p.land_momentum_exchange), c(p.land_heat_exchange))
 
 
 def sea_surface_fluxes(c: SurfaceFluxConstants, saturation: SaturationConstants, surface_pressure,
@@ -122,6 +137,54 @@ def sea_surface_fluxes(c: SurfaceFluxConstants, saturation: SaturationConstants,
         -drag * u_low, -drag * v_low, heat * (sea_surface_temperature - near_surface),
         heat * (saturated - humidity[:, -1]), c.emissivity_scaled * (squared * squared),
         near_surface)
+
+
+OROGRAPHIC_DRAG_HEIGHT = 2000.0  # hdrag, m
+GRAVITY = 9.81
+
+
+def orographic_drag_factor(surface_geopotential):
+    """speedy.f90 ``set_orog_land_sfc_drag``: forog = 1 + r (1 - exp(-max(Phi_s, 0) r)),
+    r = 1 / (g hdrag), Phi_s in m2 s-2 (float64)."""
+    r = 1.0 / (GRAVITY * OROGRAPHIC_DRAG_HEIGHT)
+    return 1.0 + r * (1.0 - np.exp(-np.maximum(np.asarray(surface_geopotential, np.float64),
+                                               0.0) * r))
+
+
+def land_surface_fluxes(c: SurfaceFluxConstants, saturation: SaturationConstants,
+                        surface_pressure, u, v, temperature, humidity, geopotential,
+                        land_temperature, soil_water, drag_factor, surface_geopotential=0.0) -> SurfaceFluxResult:
+    """Bulk fluxes over land (see the module docstring); arguments as `sea_surface_fluxes`,
+    with the land temperature (K), soil water availability W (0-1), the orographic drag
+    factor (all broadcast against (member, lon, lat))."""
+    t_low, t_above = temperature[:, -1], temperature[:, -2]
+    u_low, v_low = u[:, -1], v[:, -1]
+    extrapolated = t_low + c.surface_weight * (t_low - t_above)
+    near_surface = np.where(t_low > t_above, extrapolated, t_low)
+    # Dry-adiabatic near-surface temperature over land: s_{K-1} - Phi_s / c_p.
+    potential = (t_low + geopotential[:, -1]) - surface_geopotential
+    u0, v0 = c.wind_ratio * u_low, c.wind_ratio * v_low
+    speed = np.sqrt(u0 * u0 + v0 * v0 + c.gust_squared)
+    density_wind = (c.density_factor * surface_pressure / near_surface) * speed
+    contrast = land_temperature - potential
+    correction = np.where(contrast > 0.0, np.minimum(c.stability_range, contrast),
+                          np.maximum(-c.stability_range, c.stable_reduction * contrast))
+    exchange = density_wind * (1.0 + correction * c.stability_slope)
+    drag = c.land_momentum_exchange * (density_wind * drag_factor)
+    heat = c.land_heat_exchange * exchange
+    saturated = saturation_specific_humidity(saturation, land_temperature, surface_pressure)
+    scaled = land_temperature * c.per_hundred
+    squared = scaled * scaled
+    return SurfaceFluxResult(
+        -drag * u_low, -drag * v_low, heat * (land_temperature - near_surface),
+        heat * np.maximum(soil_water * saturated - humidity[:, -1], 0.0),
+        c.emissivity_scaled * (squared * squared), near_surface)
+
+
+def blend(sea: SurfaceFluxResult, land: SurfaceFluxResult, land_fraction) -> SurfaceFluxResult:
+    """Grid-box fluxes: sea + f_land (land - sea), field by field (speedy.f90's third slot)."""
+    return SurfaceFluxResult(*(s + land_fraction * (l - s) for s, l in
+                               zip(vars(sea).values(), vars(land).values())))
 
 
 def net_surface_heat_flux(c: SurfaceFluxConstants, shortwave_net, longwave_net_upward,
