@@ -214,11 +214,9 @@ def _fast_binary(ufunc, left, right):
     if emulation.exact:
         return None
     a, left_scalar = _flat_operand(left, left_type)
-    if a is None:
-        return None
     b, right_scalar = _flat_operand(right, right_type)
-    if b is None:
-        return None
+    if a is None or b is None:
+        return _strided_binary(ufunc, left, right, emulation)
     if left_scalar:
         if right_scalar:
             return None
@@ -240,6 +238,95 @@ def _fast_binary(ufunc, left, right):
     result._emulation = emulation
     result._flat = flat
     return result
+
+
+def _strided_binary(ufunc, left, right, emulation):
+    """``ufunc(left, right)`` where an operand is a strided view (``a[:, 1:]``), or None:
+    NumPy computes into a new array and one compiled pass rounds it, without the general
+    path's checks (its result and stream draws are the same)."""
+    a, b = _plain_operand(left), _plain_operand(right)
+    kernels = rounding._NUMBA
+    if a is None or b is None or not kernels or max(getattr(a, "size", 1),
+                                                    getattr(b, "size", 1)) >= FUSE_FROM_SIZE:
+        return None  # large arrays: the general path's fused strided loop is faster
+    out = ufunc(a, b)
+    if type(out) is not np.ndarray or out.dtype is not _FLOAT64 or out.size == 0 \
+            or not out.flags.c_contiguous:
+        return None if type(out) is not np.ndarray or out.dtype is not _FLOAT64 \
+            else _from_emulation(out, emulation, _round_inplace(out, emulation))
+    flat = out.ravel()
+    if emulation.stochastic:
+        kernels.round_stochastic_inplace(flat, emulation.significand_bits,
+                                         emulation.emin_field, emulation.key())
+    else:
+        kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
+    result = _ndarray_view(out, LowPrecisionArray)
+    result._emulation = emulation
+    result._flat = flat
+    return result
+
+
+def _plain_operand(x):
+    """A plain float64 view of an emulated array, a float64 ndarray or a number, else None."""
+    kind = type(x)
+    if kind is LowPrecisionArray:
+        return _ndarray_view(x, np.ndarray) if x.dtype is _FLOAT64 else None
+    if kind is np.ndarray:
+        return x if x.dtype is _FLOAT64 else None
+    if kind is float or kind is int or kind is np.float64:
+        return x
+    return None
+
+
+_STRIDED = None
+
+
+def _fused_2d(ufunc, emulation):
+    """The compiled 2-D kernel (`pipeline.precision.strided_kernels`, loaded on first use)."""
+    global _STRIDED
+    if _STRIDED is None:
+        from pipeline.precision.strided_kernels import FUSED_2D
+
+        _STRIDED = FUSED_2D
+    return _STRIDED[ufunc, emulation.stochastic]
+
+
+def _fast_into(ufunc, left, right, target):
+    """``ufunc(left, right, out=target)`` for + - * / into an emulated float64 target of the
+    operands' shape, computed and rounded in the target's format in one compiled call, or
+    None. Each operand must be the target itself or share no memory with it: NumPy buffers
+    partly overlapping operands, a fused loop would read values it has already written."""
+    emulation = target._emulation
+    if not rounding._NUMBA or target.size == 0:
+        return None
+    plain = _ndarray_view(target, np.ndarray)
+    operands = []
+    for x in (left, right):
+        kind = type(x)
+        if kind is float or kind is int or kind is np.float64:
+            return None  # a scalar operand: the general path (rare in updates)
+        if x is target:
+            operands.append(plain)
+            continue
+        if kind is LowPrecisionArray:
+            x = _ndarray_view(x, np.ndarray)
+        elif kind is not np.ndarray:
+            return None
+        if x.dtype is not _FLOAT64 or x.shape != target.shape \
+                or np.may_share_memory(x, plain):
+            return None
+        operands.append(x)
+    if plain.ndim == 2:
+        _fused_2d(ufunc, emulation)(operands[0], operands[1], plain, emulation.significand_bits,
+                                    emulation.emin_field, emulation.key())
+        return target
+    if not (plain.flags.c_contiguous and all(x.flags.c_contiguous for x in operands)):
+        return None
+    flat = plain.ravel()
+    rounding._NUMBA.FLAT[ufunc, emulation.stochastic, False, False](
+        operands[0].ravel(), operands[1].ravel(), flat, emulation.significand_bits,
+        emulation.emin_field, emulation.key())
+    return target
 
 
 def _flat_operand(x, kind):
@@ -380,6 +467,10 @@ class LowPrecisionArray(np.ndarray):
         if type(target) is not LowPrecisionArray or target.dtype is not _FLOAT64 \
                 or target._emulation.exact:
             return None
+        if len(inputs) == 2 and ufunc in _FAST_UFUNCS:
+            result = _fast_into(ufunc, inputs[0], inputs[1], target)
+            if result is not None:
+                return result
         emulation = target._emulation
         arguments = [_ndarray_view(x, np.ndarray) if isinstance(x, LowPrecisionArray) else x
                      for x in inputs]

@@ -201,7 +201,18 @@ def test_fused_operations_on_special_values_strides_and_broadcasts(monkeypatch, 
                        operation(a, 1e-3), operation(a.T, a.T)]
             inplace = a.copy()
             operation(inplace[:, 2:], a[:, :-2], out=inplace[:, 2:])
-        return [bits(r) for r in results + [inplace]]
+            # In-place updates of a view by itself, into either operand, into a 3-D array,
+            # and with operands overlapping the target only in part (NumPy buffers those).
+            interior = a.copy()
+            view = interior[:, 1:-1]
+            operation(view, a[:, 2:], out=view)
+            right = a.copy()
+            operation(a[::-1], right, out=right)
+            cube = a.reshape(3, 2, 40).copy()
+            operation(cube, a.reshape(3, 2, 40), out=cube)
+            shifted = a.copy()
+            operation(shifted[:, :-1], shifted[:, 1:], out=shifted[:, 1:])
+        return [bits(r) for r in results + [inplace, interior, right, cube, shifted]]
 
     compiled = compute()
     monkeypatch.setattr(rounding, "_NUMBA", False)
