@@ -120,7 +120,7 @@ SLURM_RUN = ("--profile", "workflow/profiles/slurm", "--slurm-no-account")
 
 
 @pytest.mark.slow
-def test_srun_gives_the_mpich_wheel_the_world_size_and_a_mismatch_is_one_sentence(slurm):
+def test_srun_gives_the_mpich_wheel_the_world_size_and_a_mismatch_is_one_sentence(slurm, tmp_path):
     environment = tool_environment()
     sizes = subprocess.run(
         ["srun", "--mpi=pmi2", "-n", "2", "python", "-c",
@@ -128,14 +128,17 @@ def test_srun_gives_the_mpich_wheel_the_world_size_and_a_mismatch_is_one_sentenc
         capture_output=True, text=True, env=environment, timeout=300)
     assert sizes.returncode == 0, sizes.stderr
     assert sizes.stdout.split() == ["2", "2"]
-    # Without PMI every rank is a world of one: lowprec refuses instead of running twice.
+    # Without PMI every rank is a world of one: lowprec refuses instead of running twice,
+    # and writes nothing (the --out is writable, so the world size is what stops it).
+    never = tmp_path / "never.nc"
     wrong = subprocess.run(
         ["srun", "--mpi=none", "-n", "2", "lowprec", "simulate", "lorenz63", "--format",
          "float64", "--members", "2", "--seed", "1", "--tasks", "2", "--set", "length=1",
-         "--out", "/dev/null/never.nc"],
+         "--out", never],
         capture_output=True, text=True, env=environment, timeout=300)
     assert wrong.returncode != 0
     assert "MPI world size is 1 but 2 tasks were requested" in wrong.stderr
+    assert not never.exists() and not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow
@@ -193,15 +196,19 @@ def assert_ran_on_slurm(on_slurm: Path) -> None:
     assert "srun --mpi=pmi2 -n 2 lowprec search" in (on_slurm / "snakemake.out").read_text()
 
 
-def _running(job_comment: str, timeout: float) -> str:
-    """The id of the SLURM job whose comment names ``job_comment`` once it runs."""
+def _running(job_comment: str, timeout: float, run: subprocess.Popen) -> str:
+    """The id of the SLURM job whose comment matches the pattern ``job_comment`` once it
+    runs; the snakemake ``run`` that submits it must still be running."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if run.poll() is not None:
+            raise AssertionError(f"snakemake ended before {job_comment} ran:\n"
+                                 f"{run.stdout.read()[-4000:]}")
         listing = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i %k"],
                                  capture_output=True, text=True).stdout
         for line in listing.splitlines():
             job, _, comment = line.partition(" ")
-            if job_comment in comment:
+            if re.search(job_comment, comment):
                 return job
         time.sleep(2)
     raise AssertionError(f"no running SLURM job for {job_comment} within {timeout} s")
@@ -212,15 +219,17 @@ def test_a_job_scancel_ends_leaves_nothing_complete_and_the_rerun_finishes(slurm
     config = {"seed": 5, "mpi_tasks": 1, "null_ensembles": 2, "formats": ["e11m10"],
               "models": {"heat_column": {
                   "members": 2, "members_per_task": 1, "checkpoint_every": 5,
-                  "parameters": {"years": 60, "output_interval_days": 30}}}}
+                  "parameters": {"years": 300, "output_interval_days": 30}}}}
     directory = _workflow_copy(tmp_path / "run", config)
     target = "results/heat_column/e11m10.nc"
     output = directory / target
-    run = subprocess.Popen(["snakemake", *SLURM_RUN, "--configfile", "config/test.yaml", target],
+    # The target first: --configfile takes every file name that follows it.
+    run = subprocess.Popen(["snakemake", target, *SLURM_RUN, "--configfile", "config/test.yaml"],
                            cwd=directory, env=tool_environment(), stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
     try:
-        job = _running("rule_simulate_wildcards_heat_column-e11m10", timeout=300)
+        # The plugin joins the wildcard values with "_" (2.8) or "-" (earlier).
+        job = _running(r"rule_simulate_wildcards_heat_column[-_]e11m10", timeout=300, run=run)
         checkpoints = Path(f"{output}.checkpoint")
         deadline = time.monotonic() + 600
         while not (checkpoints.is_dir() and any(checkpoints.iterdir())):
@@ -234,14 +243,14 @@ def test_a_job_scancel_ends_leaves_nothing_complete_and_the_rerun_finishes(slurm
     assert run.returncode != 0, log
     # Nothing that looks complete: no output under its final name.
     assert not output.exists()
-    rerun = _snakemake(directory, *SLURM_RUN, "--configfile", "config/test.yaml", target,
+    rerun = _snakemake(directory, target, *SLURM_RUN, "--configfile", "config/test.yaml",
                        timeout=1200)
     assert output.exists(), rerun.stdout
     assert not checkpoints.exists()  # removed once the file was complete
     # The resumed run holds exactly what one uninterrupted run writes.
     fresh = tmp_path / "fresh.nc"
     subprocess.run(["lowprec", "simulate", "heat_column", "--format", "e11m10", "--members", "2",
-                    "--members-per-task", "1", "--seed", "5", "--set", "years=60",
+                    "--members-per-task", "1", "--seed", "5", "--set", "years=300",
                     "--set", "output_interval_days=30", "--out", fresh],
                    check=True, env=tool_environment(), capture_output=True, timeout=1200)
     import xarray as xr
