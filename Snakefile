@@ -26,6 +26,9 @@ if not COMMAND_LINE_CONFIGS:
 check_workflow_config(config, COMMAND_LINE_CONFIGS, "config/config.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/analyse.smk"
@@ -47,6 +50,7 @@ localrules:
     plot_profiles,
     plot_maps,
     probes_summary,
+    provenance,
 
 
 # Before anything is submitted: a SLURM run stops if its status command fails (cluster.smk).
@@ -60,3 +64,4 @@ rule all:
         summary_outputs(),
         bound_outputs(),
         relax_outputs(),
+        "results/summary/provenance.yaml",

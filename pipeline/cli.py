@@ -631,6 +631,12 @@ def _add_probe(subparsers) -> None:
     add_summary(subparsers)  # probes-summary
 
 
+def _add_provenance(subparsers) -> None:
+    from pipeline.analysis.provenance import add_command
+
+    add_command(subparsers)  # provenance
+
+
 def _add_check_config(subparsers) -> None:
     from pipeline.configuration import add_check_config
 
@@ -657,6 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bounds_summary(subparsers)
     _add_solvers(subparsers)
     _add_warm_up(subparsers)
+    _add_provenance(subparsers)
     _add_check_config(subparsers)
     return parser
 

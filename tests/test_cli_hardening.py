@@ -100,6 +100,12 @@ CASES = {
                                  fragment) for bad, fragment in BAD_OUTPUTS},
     **{f"relax --out {bad!r}": ([*RELAX, "--out", bad], fragment)
        for bad, fragment in BAD_OUTPUTS},
+    **{f"provenance --out {bad!r}": (["provenance", "--config-json", '{{"seed": 1}}', "--out",
+                                     bad], fragment) for bad, fragment in BAD_OUTPUTS},
+    "provenance --config-json not JSON": (["provenance", "--config-json", "{{seed: 1",
+                                           "--out", "{out}"], "--config-json"),
+    "provenance --config-json a list": (["provenance", "--config-json", "[1, 2]",
+                                         "--out", "{out}"], "--config-json"),
     "summarise --csv folder": (["summarise", "{analysis}", "--csv", "{folder}", "--netcdf",
                                 "{out}"], "--csv"),
     "summarise --netcdf empty": (["summarise", "{analysis}", "--csv", "{out}", "--netcdf", ""],

@@ -1,5 +1,7 @@
 # Plots for people, wrapped in report() for `snakemake --report report.html`.
 
+import json
+
 
 rule plot_distances:
     input:
@@ -57,3 +59,20 @@ rule plot_maps:
     shell:
         "lowprec plot-maps {input:q} --variable {wildcards.variable:q} --out {output:q}"
         " > {log:q} 2>&1"
+
+
+rule provenance:
+    output:
+        report(
+            "results/summary/provenance.yaml",
+            caption="../report/provenance.rst",
+            category="Provenance",
+        ),
+    params:
+        config=lambda wildcards: json.dumps(config, sort_keys=True, default=str),
+    log:
+        "results/logs/provenance.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "lowprec provenance --config-json {params.config:q} --out {output:q} > {log:q} 2>&1"
