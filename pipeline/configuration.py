@@ -26,6 +26,7 @@ models.speedy.members: 4.0 is not an integer; use a whole number of at least 2.`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from pathlib import Path
@@ -239,11 +240,17 @@ def _check_solvers(config: dict) -> None:
 
 
 def _check_models(config: dict, base: Path) -> None:
-    from pipeline.models import ModelParameterError, get_model
+    from pipeline.models import ModelParameterError, PluginError, get_model
     from pipeline.models.base import parse_overrides
 
     for name, model in config["models"].items():
         where = f"config key models.{name}"
+        if "external" in model:
+            _check_external(name, model, base)
+            continue
+        if "members_per_task" not in model:
+            raise ConfigError(f"{where}: members_per_task is required (members that advance "
+                              f"together in one MPI task, 1 to {model['members']}).")
         if model["members_per_task"] > model["members"]:
             raise ConfigError(f"{where}.members_per_task: {model['members_per_task']} exceeds "
                               f"members ({model['members']}); use at most {model['members']}.")
@@ -256,7 +263,10 @@ def _check_models(config: dict, base: Path) -> None:
         try:
             model_class = get_model(name)  # built in, or a plugin (pipeline/models/registry.py)
         except ModelParameterError as error:
-            raise ConfigError(f"config key models: {_sentence_body(error)}.") from None
+            if isinstance(error, PluginError):
+                raise ConfigError(f"config key models: {_sentence_body(error)}.") from None
+            raise ConfigError(f"config key models: {_sentence_body(error)}, or declare a "
+                              f"program under models.{name}.external.") from None
         for part, values in (("parameters", parameters), ("spinup", {**parameters, **spinup})):
             try:
                 parsed = parse_overrides(model_class.Config, values, name)
@@ -273,6 +283,70 @@ def _check_models(config: dict, base: Path) -> None:
                         raise ConfigError(
                             f"{where}.{part}.{key}: the file {value} does not exist "
                             f"(relative paths are from {base}).")
+
+
+# Keys of a model entry that configure lowprec's own models and mean nothing to a program.
+_NOT_FOR_EXTERNAL = ("parameters", "spinup")
+
+
+def _check_external(name: str, model: dict, base: Path) -> None:
+    """An external model's declaration (pipeline/models/external.py): its template and
+    variables, a program that exists, and none of the keys of lowprec's own models. Fills in
+    members_per_task (1: each member is one run of the program)."""
+    from pipeline.models import MODELS
+    from pipeline.models.external import ExternalModel, ExternalModelError
+    from pipeline.models.registry import plugin_entry_points
+
+    where = f"config key models.{name}"
+    if name in MODELS or name in plugin_entry_points():
+        raise ConfigError(f"{where}.external: {name} is a model lowprec already has; give "
+                          f"the external model a name of its own.")
+    for key in _NOT_FOR_EXTERNAL:
+        if key in model:
+            raise ConfigError(f"{where}.{key}: an external model takes no {key} (its command "
+                              f"template sets how it runs); remove the key.")
+    if model.get("checkpoint_every", 0):
+        raise ConfigError(f"{where}.checkpoint_every: an external model is not checkpointed "
+                          f"by lowprec (each member is one run of the program); use 0.")
+    if model.setdefault("members_per_task", 1) != 1:
+        raise ConfigError(f"{where}.members_per_task: an external model runs one member per "
+                          f"program run; use 1 or leave the key out.")
+    declared = model["external"]
+    try:
+        external = ExternalModel.declare(name, declared["command"], declared["variables"],
+                                         declared.get("timeout", 3600.0))
+    except ExternalModelError as error:
+        raise ConfigError(f"{where}.external: {_sentence_body(error)}.") from None
+    problem = _program_problem(external.command[0], base)
+    if problem:
+        raise ConfigError(f"{where}.external.command: {problem}.")
+    variables = {variable: Variable(("member", *dims))
+                 for variable, dims in external.variables.items()}
+    _check_plotted_variables(where, model, variables)
+
+
+def _program_problem(program: str, base: Path) -> str | None:
+    """Why ``program`` (the template's first word) cannot run here, or None. A program
+    chosen per format (``./model-{format}``) is only found at run time."""
+    import shutil
+
+    if "{" in program:
+        return None
+    if "/" in program:
+        path = base / program
+        if path.is_file() and os.access(path, os.X_OK):
+            return None
+        return f"the program {program} is not an executable file (relative paths are from {base})"
+    if shutil.which(program) is None:
+        return f"the program {program} is not on PATH"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Variable:
+    """The dimensions of a variable, as _check_plotted_variables reads them."""
+
+    dims: tuple
 
 
 def _output_variables(model_class, run_config) -> dict:

@@ -120,6 +120,22 @@ def model(name, **changes):
     return config
 
 
+def external(name="cooling", **changes):
+    """BASE with an external model ``name`` (its declaration changed by the keys command,
+    variables, timeout and any other; the model entry's by the rest; None removes)."""
+    config = copy.deepcopy(BASE)
+    declaration = {"command": "/bin/sh {significand_bits} {output}", "variables": {"t": ["time"]}}
+    entry = {"members": 4, "external": declaration}
+    for key, value in changes.items():
+        target = declaration if key in ("command", "variables", "timeout", "cores") else entry
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    config["models"] = {name: entry}
+    return config
+
+
 HAND_WRITTEN = [
     # issue 23's findings
     ("members: 4.0", model("speedy", members=4.0), "models.speedy.members"),
@@ -197,7 +213,42 @@ HAND_WRITTEN = [
         "default": {"gpus": 1}}}, "gpus"),
     ("model memory of zero", model("speedy", resources={"mem_mb": 0}), "mem_mb"),
     ("empty launcher", {**copy.deepcopy(BASE), "mpi_launcher": ""}, "mpi_launcher"),
+    # external models (issue 22): /bin/sh stands for a program that exists
+    *[(label, external(**changes), named) for label, changes, named in [
+        ("external without a command", {"command": None}, "command"),
+        ("external without variables", {"variables": None}, "variables"),
+        ("external with no variables", {"variables": {}}, "variables"),
+        ("external variable without time first", {"variables": {"t": ["depth", "time"]}},
+         "time as its first dimension"),
+        ("external variable with no dims", {"variables": {"t": []}}, "variables"),
+        ("external unknown placeholder", {"command": "/bin/sh {bits} {output}"}, "{bits}"),
+        ("external without {output}", {"command": "/bin/sh run.sh out.nc"}, "{output}"),
+        ("external command unsplittable", {"command": "/bin/sh 'open {output}"},
+         "cannot be split"),
+        ("external program missing", {"command": "./absent-model {output}"}, "absent-model"),
+        ("external program not on PATH", {"command": "absent-model-xyz {output}"}, "PATH"),
+        ("external program not executable", {"command": "./README.md {output}"},
+         "not an executable file"),
+        ("external timeout 0", {"timeout": 0}, "timeout"),
+        ("external unknown key", {"cores": 2}, "cores"),
+    ]],
+    ("external with parameters", external(parameters={"years": 1}), "parameters"),
+    ("external with a spinup", external(spinup={"days": 1}), "spinup"),
+    ("external with checkpoints", external(checkpoint_every=5), "checkpoint_every"),
+    ("external with 2 members per task", external(members_per_task=2), "members_per_task"),
+    ("external named as a built-in model", external(name="lorenz63"), "lorenz63"),
+    ("external map of a 1-D variable", external(map_variables=["t"]), "map_variables"),
+    ("own model without members_per_task", model("lorenz63", members_per_task=None),
+     "members_per_task"),
 ]
+
+
+def test_an_external_model_is_accepted_and_runs_one_member_per_program_run():
+    config = check_config(external(map_variables=None), "good.yaml", base=ROOT)
+    entry = config["models"]["cooling"]
+    assert entry["members_per_task"] == 1 and entry["external"]["timeout"] == 3600
+    # A program chosen per format is only found at run time.
+    check_config(external(command="./model-{format} {output}"), "good.yaml", base=ROOT)
 
 
 def test_cluster_keys_of_the_docs_are_accepted():

@@ -61,7 +61,7 @@ def test_a_config_can_drop_models_and_bounds_the_default_has(tmp_path, run_tool)
     jobs = planned_jobs(result.stdout)
     assert "bound_search" not in jobs and "relax" not in jobs
     assert set(jobs) == {"simulate", "simulate_null", "analyse", "plot_distances", "summarise",
-                         "all"}
+                         "provenance", "all"}
 
 
 @pytest.mark.parametrize("change,expected", [

@@ -1,12 +1,14 @@
 """External models: a C program compiled here, with a rounding of its own, run once per
 member and format by `lowprec external`, and judged by the same analysis."""
 
+import csv
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
 from pipeline.precision import NumberFormat
 from pipeline.precision import round as round_to_format
@@ -134,3 +136,52 @@ def test_the_analysis_judges_an_external_model(program, tmp_path, capsys):
     with xr.open_dataset(out) as analysis:
         passes = dict(zip(analysis["format"].values, analysis["passes_temperature"].values))
     assert passes == {"e11m23": 1, "e11m6": 0}
+
+
+@pytest.mark.workflow
+def test_the_workflow_runs_an_external_model_from_its_config(program, tmp_path, run_tool):
+    """An external model declared in the config runs through the whole workflow: per format
+    and null ensemble on two ranks, the same analysis, a row in the minimal-bits table."""
+    for name in ("workflow", "envs"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "Snakefile", tmp_path / "Snakefile")
+    (tmp_path / "bin").mkdir()
+    shutil.copy(program, tmp_path / "bin" / "cooling")
+    config = {"seed": 3, "mpi_tasks": 2, "null_ensembles": 2,
+              "formats": ["e11m10", "e11m23", "e11m10-sr"],
+              "models": {"cooling": {"members": 4, "external": {
+                  "command": "bin/cooling {significand_bits} {rounding} {seed} {output}",
+                  "variables": {"temperature": ["time"]}}}}}
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "cooling.yaml").write_text(yaml.safe_dump(config))
+    run = run_tool("snakemake", "--configfile", "config/cooling.yaml", "--profile",
+                   "workflow/profiles/default", "--cores", "2", "--printshellcmds",
+                   cwd=tmp_path, timeout=900)
+    assert "mpiexec -n 2 lowprec external cooling --command" in run.stdout + run.stderr
+    results = tmp_path / "results"
+    # The program got each format's bits. Analytic: forward Euler for dT/dt = (300 - T)/20
+    # with dt = 0.1 from T0 = 280 +- 0.25 leaves a deficit of 20 (1 - 0.005)^600 after 600
+    # steps; at 10 stored bits the spacing near 280 K is 0.25 K, so every increment (at most
+    # 0.1 K) rounds away and each member keeps its rounded start, a multiple of 0.25 K.
+    with xr.open_dataset(results / "cooling" / "float64.nc", decode_times=False) as exact:
+        final = exact["temperature"].values[:, -1]
+        assert exact.attrs["number_format"] == "float64" and exact.sizes["member"] == 4
+    assert np.allclose(final, 300 - 20 * (1 - 0.005) ** 600, atol=0.02)
+    with xr.open_dataset(results / "cooling" / "e11m10.nc", decode_times=False) as stalled:
+        values = stalled["temperature"].values
+    assert np.all(values == values[:, :1])
+    assert np.all(values % 0.25 == 0) and np.all(np.abs(values - 280) <= 0.25)
+    # Null ensembles differ from the reference (their own member seeds).
+    with xr.open_dataset(results / "cooling" / "null" / "float64-ensemble1.nc") as null:
+        assert not np.array_equal(null["temperature"].values[:, -1], final)
+    # The same analysis: the stalled format fails, 23 bits pass, and the table says so.
+    with xr.open_dataset(results / "cooling" / "analysis.nc") as analysis:
+        passes = dict(zip(analysis["format"].values, analysis["passes_temperature"].values))
+    assert passes["e11m10"] == 0 and passes["e11m23"] == 1
+    with open(results / "summary" / "minimal_bits.csv") as stream:
+        rows = {(row["model"], row["rounding"]): row for row in csv.DictReader(stream)}
+    assert rows[("cooling", "nearest")]["min_significand_bits"] == "23"
+    assert ("cooling", "stochastic") in rows
+    assert (results / "summary" / "w1_cooling.png").read_bytes()[:4] == b"\x89PNG"
+    log = (results / "logs" / "simulate" / "cooling" / "e11m10.log").read_text()
+    assert "Traceback" not in log

@@ -16,6 +16,28 @@ def model_names():
     return list(config["models"])
 
 
+def is_external(model):
+    """A model the config declares as a program (models.<name>.external)."""
+    return "external" in config["models"][model]
+
+
+def model_pattern(external):
+    """The model wildcard of the simulation rules: lowprec's own models (simulate) or the
+    external programs (simulate_external); a pattern that matches nothing when there are
+    none, so that exactly one rule makes each model's files."""
+    names = [name for name in config["models"] if is_external(name) == external]
+    return "|".join(sorted(names, key=len, reverse=True)) or "(?!)"
+
+
+def external_arguments(wildcards):
+    """``--command ... --variable NAME:DIMS ... --timeout S`` of an external model."""
+    declared = config["models"][wildcards.model]["external"]
+    words = ["--command", declared["command"]]
+    for variable, dims in declared["variables"].items():
+        words += ["--variable", f"{variable}:{','.join(dims)}"]
+    return q(*words, "--timeout", declared.get("timeout", 3600))
+
+
 def test_formats(model):
     """A model's formats (its own list, else the global one) under their canonical names;
     under the adaptive search, the formats its probes ran (search.smk)."""
@@ -152,6 +174,8 @@ def check_model_parameters():
     from pipeline.models.base import parse_overrides
 
     for name, model in config["models"].items():
+        if is_external(name):
+            continue  # a program, checked with the config (pipeline/configuration.py)
         parameters = {key: str(value) for key, value in model.get("parameters", {}).items()}
         spinup = {key: str(value) for key, value in model.get("spinup", {}).items()}
         try:
