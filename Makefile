@@ -16,10 +16,12 @@ run: $(STAMP)
 	snakemake --profile workflow/profiles/default --cores $(CORES)
 	@echo "Results are in $(CURDIR)/results/ (summary: results/summary/)."
 
-# The fast suite; test-slow adds the long validation runs (climates after spin-up, the
+# The fast suite, on CORES pytest workers (pytest-xdist: many tests wait on process start-ups
+# and Snakemake's planning, so two workers on two cores take about 0.6 of the serial time);
+# test-slow adds the long validation runs (climates after spin-up, the
 # highest-degree bounds), marked slow, which take several minutes more.
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(CORES)
 
 test-slow: $(TEST_STAMP)
 	$(BIN)/python -m pytest

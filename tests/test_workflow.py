@@ -1,5 +1,5 @@
 """The Snakemake workflow: schema and configs agree, lint is clean, and an end-to-end run of
-config/test.yaml on 2 MPI ranks produces the summary it must."""
+config/test.yaml on 2 MPI ranks produces the summary and the report it must."""
 
 import csv
 from pathlib import Path
@@ -11,6 +11,7 @@ from snakemake.utils import validate
 from pipeline.models import get_model
 from pipeline.models.base import parse_overrides
 from tests.conftest import ROOT
+from tests.report_html import assert_complete_report
 
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 
@@ -49,10 +50,13 @@ def test_lint_has_nothing_to_say(run_tool):
 
 @pytest.mark.workflow
 def test_end_to_end_run_of_the_test_config_on_two_ranks(tmp_path, run_tool):
-    run_tool("snakemake", "--snakefile", ROOT / "Snakefile", "--directory", tmp_path,
-             "--configfile", ROOT / "config" / "test.yaml",
-             "--profile", ROOT / "workflow" / "profiles" / "default", "--cores", "2",
-             timeout=1200)
+    arguments = ("--snakefile", ROOT / "Snakefile", "--directory", tmp_path,
+                 "--configfile", ROOT / "config" / "test.yaml",
+                 "--profile", ROOT / "workflow" / "profiles" / "default")
+    run_tool("snakemake", *arguments, "--cores", "2", timeout=1200)
+    # The report of the run (`snakemake --report report.html`, as the README says).
+    assert_complete_report(tmp_path, run_tool, arguments,
+                           yaml.safe_load((ROOT / "config" / "test.yaml").read_text()))
     summary = tmp_path / "results" / "summary"
     with open(summary / "minimal_bits.csv") as stream:
         rows = list(csv.DictReader(stream))

@@ -47,7 +47,11 @@ rule bound_summary:
         searches=[f"results/bounds/{p}_{i}.nc" for p, i in bound_instances()],
         literature="results/bounds/literature.yaml",
     output:
-        csv="results/summary/bounds.csv",
+        csv=report(
+            "results/summary/bounds.csv",
+            caption="../report/bounds_table.rst",
+            category="Bounds",
+        ),
         png=report(
             "results/summary/bounds.png",
             caption="../report/bounds.rst",

@@ -63,8 +63,18 @@ rule relax_plots:
             category="Learning to relax",
             subcategory="{sequence}",
         ),
-        omega="results/summary/relax_{sequence}_omega.png",
-        cost="results/summary/relax_{sequence}_cost.png",
+        omega=report(
+            "results/summary/relax_{sequence}_omega.png",
+            caption="../report/relax_omega.rst",
+            category="Learning to relax",
+            subcategory="{sequence}",
+        ),
+        cost=report(
+            "results/summary/relax_{sequence}_cost.png",
+            caption="../report/relax_cost.rst",
+            category="Learning to relax",
+            subcategory="{sequence}",
+        ),
     log:
         "results/logs/solvers/plots_{sequence}.log",
     conda:
