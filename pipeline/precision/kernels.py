@@ -170,6 +170,37 @@ def round_scalar(x, significand_bits, emin_field, stochastic, u):
     return bits_float(rare_case(b, significand_bits, emin_field, stochastic, u))
 
 
+@inlined
+def round_scalar_wide(x, significand_bits, stochastic, u):
+    """`round_scalar` for a format with float64's exponent range (emin_field = 1, the e11
+    formats), bit for bit the same, in fewer dependent steps.
+
+    With no exponent to clamp, the whole pattern rounds as one integer: adding the increment
+    to the sign-magnitude pattern carries into the exponent exactly when the significand
+    rounds up (up to infinity past the largest finite number), and a float64 subnormal is a
+    target subnormal whose dropped bits round the same way, to nearest. Left to
+    `rare_case`: NaN (whose payload an increment could carry into the sign) and, under
+    stochastic rounding, subnormals, which that path rounds by comparing the random bits
+    with the dropped ones rather than by the carry.
+    """
+    one = np.uint64(1)
+    dropped_bits = 52 - significand_bits
+    if dropped_bits == 0:
+        return x
+    shift = np.uint64(dropped_bits)
+    mask = (one << shift) - one
+    b = float_bits(x)
+    if stochastic:
+        increment = (u >> np.uint64(63 - dropped_bits)) >> one
+    else:
+        increment = (mask >> one) + ((b >> shift) & one)
+    rounded = (b + increment) & ~mask
+    magnitude = b & ABS
+    if magnitude > INF or (stochastic and magnitude < IMPLICIT and magnitude != 0):
+        return bits_float(rare_case(b, significand_bits, 1, stochastic, u))
+    return bits_float(rounded)
+
+
 @compiled
 def finish_rare(values, significand_bits, emin_field, stochastic, key):
     """Second pass over NaN, inf and subnormal results (float64, 1-D), which the first left

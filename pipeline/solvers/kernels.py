@@ -9,7 +9,9 @@ as three integers:
            2 (stochastic rounding);  M = significand bits;  emin_field = emin + 1023,
 
 the convention of `pipeline.precision.kernels`, whose ``round_scalar`` does every rounding
-here, so a kernel rounds bit for bit as `pipeline.precision.LowPrecisionArray` does. Under
+here (``round_scalar_wide`` for formats with float64's exponent range, the e11 formats: the
+same rounding in fewer dependent steps, which the chain of a sweep's sums waits on), so a
+kernel rounds bit for bit as `pipeline.precision.LowPrecisionArray` does. Under
 stochastic rounding a kernel call takes one 64-bit ``key`` and its c-th rounded operation
 (c = 0, 1, ... in the order written below) draws the 64 bits SplitMix64(key, c) (Steele,
 Lea & Flood 2014, doi:10.1145/2660193.2660195). A whole solve (`sor_iterate`,
@@ -48,7 +50,7 @@ import math
 import numba
 import numpy as np
 
-from pipeline.precision.kernels import round_scalar, splitmix64
+from pipeline.precision.kernels import round_scalar, round_scalar_wide, splitmix64
 
 compiled = numba.njit(cache=True, nogil=True, error_model="numpy")
 inlined = numba.njit(cache=True, nogil=True, inline="always")
@@ -68,6 +70,8 @@ def rounded(x, mode, significand_bits, emin_field, key, counter):
     # of the time, and the mode's branch is the same at every site of a call.
     stochastic = mode == STOCHASTIC
     u = splitmix64(key, counter) if stochastic else np.uint64(0)
+    if emin_field == 1:
+        return round_scalar_wide(x, significand_bits, stochastic, u)
     return round_scalar(x, significand_bits, emin_field, stochastic, u)
 
 

@@ -80,6 +80,7 @@ class Operator:
     matrix: sparse.csr_matrix  # A in float64, as given
     exact_diag: np.ndarray  # diagonal and off-diagonal entries in float64, unrounded
     exact_data: np.ndarray
+    diagonal_entries: np.ndarray | None = None  # where a_ii sits in matrix.data
 
     @property
     def n(self) -> int:
@@ -146,10 +147,27 @@ class Operator:
                 f"A must have a positive diagonal; a_ii = {diag[bad[0]]:g} at row {bad[0]} "
                 "(SOR and SSOR divide by the diagonal).")
         data = scale * self.exact_data
-        matrix = (scale * self.matrix + shift * sparse.identity(self.n, format="csr")).tocsr()
         nearest = fmt.with_rounding("nearest")
         return Operator(fmt, _to_format(diag, nearest), self.indptr, self.indices,
-                        _to_format(data, nearest), self.split, self.symmetric, matrix, diag, data)
+                        _to_format(data, nearest), self.split, self.symmetric,
+                        self._affine_matrix(shift, scale), diag, data, self.diagonal_entries)
+
+    def _affine_matrix(self, shift: float, scale: float) -> sparse.csr_matrix:
+        """shift I + scale A on A's own sparsity pattern, each entry the float64 value
+        scipy's ``scale * A + shift * I`` gives (a_ii's entry is scale a_ii + shift), without
+        sparse addition's set-up, which cost more than a small system's whole solve."""
+        if self.diagonal_entries is None:
+            rows = np.repeat(np.arange(self.n), np.diff(self.matrix.indptr))
+            self.diagonal_entries = np.flatnonzero(self.matrix.indices == rows)
+        values = scale * self.matrix.data
+        values[self.diagonal_entries] += shift
+        matrix = sparse.csr_matrix((values, self.matrix.indices, self.matrix.indptr),
+                                   shape=self.matrix.shape, copy=False)
+        matrix.has_sorted_indices = True
+        if not values.all():
+            matrix = matrix.copy()  # the pattern arrays are A's own
+            matrix.eliminate_zeros()
+        return matrix
 
     def vector(self, values, name: str) -> np.ndarray:
         """A length-n vector of finite values rounded (to nearest) to the format."""

@@ -49,6 +49,7 @@ def laplacian(grid: int) -> sparse.csr_matrix:
 class ShiftedLaplacian:
     name = "shifted-laplacian"
     method = "sor"
+    independent = True  # no system depends on an earlier solution
 
     def __init__(self, seed: int, trial: int, grid: int = 10, variance: str = "high"):
         if grid < 2:
@@ -86,6 +87,7 @@ class ShiftedLaplacian:
 class Heat2DSequence:
     name = "heat2d"
     method = "ssor-pcg"
+    independent = False  # each step's system starts from the previous solution
 
     def __init__(self, seed: int, trial: int, nx: int = 25, dt: float = 0.001):
         from pipeline.models.heat2d import Heat2D, Heat2DConfig

@@ -168,8 +168,30 @@ def instance_optimal(run: Run, sequence, instance, rounding) -> tuple[float, Sol
 def best_fixed_trial(run: Run, trial: int) -> TrialRecord:
     """Every grid omega along its own copy of the sequence; the record of the one with the
     fewest total iterations, and all of them as the cost curve."""
-    records = [run_trial(run, f"fixed:{omega:g}", trial) for omega in run.arms]
+    if SEQUENCES[run.sequence].independent:
+        records = fixed_records_shared(run, trial)
+    else:
+        records = [run_trial(run, f"fixed:{omega:g}", trial) for omega in run.arms]
     totals = [record.iterations.sum() for record in records]
     best = records[int(np.argmin(totals))]
     best.cost_curve = np.stack([record.iterations for record in records], axis=1)
     return best
+
+
+def fixed_records_shared(run: Run, trial: int) -> list[TrialRecord]:
+    """The records of every ``fixed:OMEGA`` learner on a sequence whose systems do not depend
+    on the solutions: each instance is built once and solved at every grid omega, each omega
+    with its own rounding stream, so every record is the one `run_trial` gives that learner
+    (the instances are the same for every learner of a trial)."""
+    learners = [f"fixed:{omega:g}" for omega in run.arms]
+    omegas = [float(learner.partition(":")[2]) for learner in learners]
+    streams = [run.rounding_stream(learner, trial) for learner in learners]
+    records = [TrialRecord.empty(run.instances) for _ in learners]
+    sequence = make_sequence(run.sequence, run.seed, trial, run.settings)
+    for t in range(run.instances):
+        instance = sequence.next_instance()
+        for omega, stream, record in zip(omegas, streams, records):
+            record.store(t, omega, run.solve(instance, sequence.method, omega, stream),
+                         instance.context)
+    return records
+

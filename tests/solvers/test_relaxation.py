@@ -166,3 +166,22 @@ def test_bad_input_gets_one_sentence(call, message):
         call(A, b)
     text = str(raised.value)
     assert message in text and "\n" not in text and text.endswith(".")
+
+
+@pytest.mark.parametrize("shift, scale", [(0.37, 1.0), (-0.1, 0.3), (1.0, 0.0013), (1.0, 0.0)])
+def test_an_affine_operator_holds_scipys_shift_plus_scaled_matrix_bit_for_bit(shift, scale):
+    """Sequences build shift I + scale A per instance on A's pattern; the float64 matrix the
+    refinement's residuals use must be scipy's own sum, pattern and values."""
+    from pipeline.solvers.operator import Operator
+
+    A = laplacian(7) + sp.random(49, 49, density=0.1, random_state=1)
+    A = (A + A.T).tolil()
+    A.setdiag(np.abs(A.diagonal()) + 10)
+    base = Operator.build(A.tocsr())
+    ours = base.affine(shift, scale).matrix
+    theirs = (scale * base.matrix + shift * sp.identity(base.n, format="csr")).tocsr()
+    theirs.sort_indices()
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data.view(np.uint64), theirs.data.view(np.uint64))
+    assert base.matrix.nnz == A.nnz  # the base's pattern is untouched

@@ -60,6 +60,20 @@ def test_baselines_and_learners_on_one_trial():
     assert learned.converged.all() and set(learned.omega) <= set(np.linspace(1, 1.95, 20))
 
 
+@pytest.mark.parametrize("name", ["e11m10-sr", "e5m10"])
+def test_best_fixed_solves_each_instance_once_with_every_arm_on_its_own_stream(name):
+    """Sharing the instances of an independent sequence across the grid must leave every
+    arm's record as its own fixed:OMEGA run gives it, stochastic rounding included."""
+    run = Run("shifted-laplacian", {"grid": 5}, NumberFormat.parse(name), 3, 6)
+    best = run_trial(run, "best-fixed", 1)
+    for arm in (0, 9, 19):
+        omega = np.linspace(1, 1.95, 20)[arm]
+        fixed = run_trial(run, f"fixed:{omega:g}", 1)
+        assert np.array_equal(fixed.iterations, best.cost_curve[:, arm])
+    chosen = run_trial(run, f"fixed:{best.omega[0]:g}", 1)
+    assert np.array_equal(chosen.residual, best.residual)
+
+
 def test_relax_writes_the_file_and_the_summary_its_ratios(tmp_path, capsys):
     out = tmp_path / "run.nc"
     assert main(["relax", "shifted-laplacian", "--learner", "chebcb,best-fixed,instance-optimal",
