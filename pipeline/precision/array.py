@@ -52,17 +52,25 @@ class Emulation:
     generator of stochastic rounding, None under round to nearest), with the integers the
     compiled kernels take. Arrays derived from one another share one instance."""
 
-    __slots__ = ("format", "rng", "significand_bits", "emin_field", "stochastic", "exact")
+    __slots__ = ("format", "rng", "significand_bits", "emin_field", "stochastic", "exact",
+                 "_key")
 
     def __init__(self, fmt: NumberFormat, rng):
         self.format, self.rng = fmt, rng
         self.significand_bits, self.emin_field = fmt.significand_bits, fmt.emin + 1023
         self.stochastic = fmt.stochastic
         self.exact = fmt.is_float64  # rounding a float64 value to e11m52 changes nothing
+        self._key = np.zeros(1, dtype=np.uint64)
 
     def key(self):
-        """The next stochastic key as a uint64 (round to nearest: 0, drawing nothing)."""
-        return np.uint64(draw_key(self.rng)) if self.stochastic else _ZERO_KEY
+        """The next stochastic key as a uint64 (round to nearest: 0, drawing nothing): the
+        generator's next raw 64 bits, as `draw_key` gives them, passed through a one-element
+        uint64 array, which costs half of what building ``np.uint64`` from a Python int
+        does (about 0.4 of 0.9 us per rounded result)."""
+        if not self.stochastic:
+            return _ZERO_KEY
+        self._key[0] = self.rng.bit_generator.random_raw()
+        return self._key[0]
 
 
 def _round_inplace(values: np.ndarray, emulation: Emulation):
