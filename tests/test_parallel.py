@@ -44,3 +44,34 @@ def test_an_exception_on_one_rank_aborts_the_job_instead_of_hanging(tmp_path, ru
     result = run_tool("mpiexec", "-n", "2", "python", script, check=False, timeout=120)
     assert result.returncode != 0
     assert "rank 1: Traceback" in result.stderr
+
+
+def test_after_sigterm_a_rank_waits_for_every_other_to_report_its_files_removed(tmp_path,
+                                                                               run_tool):
+    """The wait before MPI_Abort ends as soon as every rank has cleaned up (rank 1 here
+    cleans up a second late, longer than the old fixed pause), and a rank that never
+    reports (blocked elsewhere) costs the grace, not a hang."""
+    script = tmp_path / "clean_up.py"
+    script.write_text(
+        "import time\n"
+        "from pipeline.parallel.ensemble import wait_for_the_others_to_clean_up, world\n"
+        "comm = world()\n"
+        "rank = comm.Get_rank()\n"
+        "if rank == 1:\n"
+        "    time.sleep(1.5)\n"
+        "start = time.monotonic()\n"
+        "reported = wait_for_the_others_to_clean_up(comm, grace=20.0)\n"
+        "print(f'rank {rank} reported {reported} waited {time.monotonic() - start:.2f}')\n"
+        "comm.Barrier()\n"
+        "if rank == 0:\n"
+        "    start = time.monotonic()\n"
+        "    reported = wait_for_the_others_to_clean_up(comm, grace=0.5)\n"
+        "    print(f'alone reported {reported} waited {time.monotonic() - start:.2f}')\n"
+        "comm.Barrier()\n"
+    )
+    result = run_tool("mpiexec", "-n", "2", "python", script, timeout=120)
+    lines = dict(line.split(" reported ") for line in result.stdout.splitlines())
+    waits = {who: (int(text.split()[0]), float(text.split()[-1])) for who, text in lines.items()}
+    assert waits["rank 0"][0] == 1 and 1.0 < waits["rank 0"][1] < 15.0
+    assert waits["rank 1"][0] == 1
+    assert waits["alone"][0] == 0 and 0.5 <= waits["alone"][1] < 5.0

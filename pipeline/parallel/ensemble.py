@@ -22,8 +22,12 @@ LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE
                       "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD")
 
 
-# After SIGTERM, how long a rank waits for the others to clean up before MPI_Abort kills them.
-TERMINATION_GRACE_SECONDS = 1.0
+# After SIGTERM, the longest a rank waits for the others to report their temporary files
+# removed before MPI_Abort kills them (SLURM sends SIGKILL 30 s after SIGTERM by default). A
+# rank blocked in a collective cannot run its handler and never reports: then the wait is
+# this long.
+TERMINATION_GRACE_SECONDS = 10.0
+TERMINATION_TAG = 0x5EC  # the tag of "my temporary files are gone" messages
 
 
 class WorldSizeError(RuntimeError):
@@ -93,8 +97,8 @@ def abort_on_error(comm, function: Callable[[], int]) -> int:
             # which may be waiting for it in a collective, with the signal's exit status.
             sys.stderr.write(f"rank {comm.Get_rank()}: stopped by signal {signal_number}\n")
             sys.stderr.flush()
-            time.sleep(TERMINATION_GRACE_SECONDS)  # the launcher signals every rank: let
-            comm.Abort(128 + signal_number)  # them all remove their own temporary files
+            wait_for_the_others_to_clean_up(comm)  # the launcher signals every rank
+            comm.Abort(128 + signal_number)
             raise
         # One write, flushed before MPI_Abort kills the process: written line by line, the
         # launcher can lose the tail (the message itself) when the rank dies.
@@ -102,6 +106,27 @@ def abort_on_error(comm, function: Callable[[], int]) -> int:
         sys.stderr.flush()
         comm.Abort(1)
         raise
+
+
+def wait_for_the_others_to_clean_up(comm, grace: float = TERMINATION_GRACE_SECONDS) -> int:
+    """After SIGTERM: tell every other rank that this one's temporary files are removed, and
+    wait until each has said the same (or ``grace`` seconds), so that MPI_Abort kills no rank
+    halfway through removing its own; a fixed pause was too short for a rank descheduled on
+    a loaded node, which then left a temporary checkpoint behind. Returns how many ranks
+    reported."""
+    from mpi4py import MPI
+
+    rank, size = comm.Get_rank(), comm.Get_size()
+    requests = [comm.isend(rank, dest=other, tag=TERMINATION_TAG)
+                for other in range(size) if other != rank]
+    reported, deadline = set(), time.monotonic() + grace
+    while len(reported) < size - 1 and time.monotonic() < deadline:
+        if comm.iprobe(source=MPI.ANY_SOURCE, tag=TERMINATION_TAG):
+            reported.add(comm.recv(source=MPI.ANY_SOURCE, tag=TERMINATION_TAG))
+        else:
+            time.sleep(0.01)
+    del requests  # MPI_Abort follows: the sends need not complete
+    return len(reported)
 
 
 def split_blocks(members: int, members_per_task: int) -> list[list[int]]:
