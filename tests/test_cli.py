@@ -20,7 +20,7 @@ def test_warm_up_compiles_every_kernel_group_and_a_second_run_only_loads_them(ru
                            check=True)
     parts = {line.split(": ")[1] for line in again.stdout.splitlines()
              if line.startswith("lowprec warm-up: ")}
-    assert parts == {"precision kernels", "compiled steps", "solver sweeps"}
+    assert parts == {"precision kernels", "compiled steps", "solver sweeps", "all"}
     assert "data loaded" in again.stdout and "data saved" not in again.stdout
 
 
