@@ -189,3 +189,35 @@ def test_a_rank_killed_mid_run_ends_the_job(tmp_path):
     status, stderr = finish(process)
     assert status != 0, stderr
     assert not out.exists()
+
+
+class _Stopped(Exception):
+    pass
+
+
+def test_sigterm_while_the_temporary_file_is_created_leaves_nothing(tmp_path, monkeypatch):
+    """A signal landing inside mkstemp (the file exists, its name not yet returned) is held
+    back until the clean-up can see the file, which it then removes."""
+    import tempfile
+
+    from pipeline.io.atomic import atomic_path
+
+    create = tempfile.mkstemp
+
+    def create_then_get_terminated(*args, **kwargs):
+        made = create(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # an undeferred handler would raise here, the name unreturned
+        return made
+
+    def stop(signal_number, frame):
+        raise _Stopped
+
+    monkeypatch.setattr(tempfile, "mkstemp", create_then_get_terminated)
+    handler = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(_Stopped), atomic_path(tmp_path / "out.nc") as path:
+            Path(path).write_text("never reached")
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,7 @@
 """MPI ensembles: identical on 1 and 2 ranks, loud on a wrong world size, no hang on errors."""
 
+import re
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -70,8 +72,10 @@ def test_after_sigterm_a_rank_waits_for_every_other_to_report_its_files_removed(
         "comm.Barrier()\n"
     )
     result = run_tool("mpiexec", "-n", "2", "python", script, timeout=120)
-    lines = dict(line.split(" reported ") for line in result.stdout.splitlines())
-    waits = {who: (int(text.split()[0]), float(text.split()[-1])) for who, text in lines.items()}
+    # The ranks' lines may arrive interleaved on one line: read them by pattern.
+    found = re.findall(r"(rank \d|alone) reported (\d) waited (\d+\.\d\d)", result.stdout)
+    waits = {who: (int(count), float(seconds)) for who, count, seconds in found}
+    assert len(waits) == 3, result.stdout
     assert waits["rank 0"][0] == 1 and 1.0 < waits["rank 0"][1] < 15.0
     assert waits["rank 1"][0] == 1
     assert waits["alone"][0] == 0 and 0.5 <= waits["alone"][1] < 5.0

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 
@@ -27,21 +29,52 @@ def current_umask() -> int:
 
 @contextlib.contextmanager
 def atomic_path(target):
-    """Yield a temporary path beside ``target``; on success rename it to ``target``."""
+    """Yield a temporary path beside ``target``; on success rename it to ``target``.
+
+    SIGTERM is held back (recorded, then delivered) while the temporary file is created and
+    while it is removed: a signal arriving between ``mkstemp`` and the ``try`` that cleans up,
+    or in the middle of the clean-up, left the file behind (seen under ``mpiexec`` on a
+    loaded machine)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".tmp-{target.name}-", dir=target.parent)
+    temporary = None
     try:
-        os.fchmod(handle, 0o666 & ~current_umask())
-    finally:
-        os.close(handle)
-    try:
+        with termination_deferred():
+            handle, temporary = tempfile.mkstemp(prefix=f".tmp-{target.name}-",
+                                                 dir=target.parent)
+            try:
+                os.fchmod(handle, 0o666 & ~current_umask())
+            finally:
+                os.close(handle)
         yield temporary
         os.replace(temporary, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
+        if temporary is not None:
+            with termination_deferred(), contextlib.suppress(FileNotFoundError):
+                os.remove(temporary)
         raise
+
+
+@contextlib.contextmanager
+def termination_deferred():
+    """Hold SIGTERM back for the duration: a signal arriving meanwhile is only recorded, and
+    the handler that was installed gets it at the end. Done with Python handlers rather than
+    a signal mask, because the process's other threads (MPI's, numba's) could receive the
+    signal for it; only the main thread can install handlers, elsewhere this is a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: pending.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if pending:
+            if callable(previous):
+                previous(signal.SIGTERM, None)
+            elif previous == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGTERM)
 
 
 def writable_problem(target) -> str | None:
