@@ -221,3 +221,32 @@ def test_sigterm_while_the_temporary_file_is_created_leaves_nothing(tmp_path, mo
     finally:
         signal.signal(signal.SIGTERM, handler)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_during_a_checkpoint_write_waits_for_the_checkpoint(tmp_path, monkeypatch):
+    """Interrupted inside zipfile, numpy's clean-up raised a ValueError over the signal (a
+    traceback and exit status 1): the signal now waits until the checkpoint is complete."""
+    from pipeline.io import checkpoint
+
+    real_savez = np.savez
+
+    def savez_then_get_terminated(stream, **members):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # an undeferred handler would raise here, mid-write
+        real_savez(stream, **members)
+
+    def stop(signal_number, frame):
+        raise _Stopped
+
+    monkeypatch.setattr(checkpoint.np, "savez", savez_then_get_terminated)
+    path = tmp_path / "run.checkpoint.npz"
+    handler = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(_Stopped):
+            checkpoint.save_checkpoint(path, {"run": 1}, {"state": [np.arange(3.0)]})
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    monkeypatch.setattr(checkpoint.np, "savez", real_savez)
+    saved = checkpoint.load_checkpoint(path, {"run": 1})
+    assert np.array_equal(saved["state"][0], np.arange(3.0))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.io.atomic import atomic_path
+from pipeline.io.atomic import atomic_path, termination_deferred
 
 VERSION = 1
 _ARRAY, _SCALAR, _TUPLE, _DICT = "__array__", "__scalar__", "__tuple__", "__dict__"
@@ -55,8 +55,12 @@ def save_checkpoint(path, identity: dict, contents) -> None:
         **arrays,
     }
     # Written through an open handle: given a name, numpy.savez would append ".npz" to the
-    # temporary one, and the rename would miss it.
-    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+    # temporary one, and the rename would miss it. SIGTERM waits for the write to finish
+    # (a second or so): interrupted inside zipfile, numpy's clean-up raised a ValueError
+    # over the signal's exception (a traceback, exit status 1), and a finished checkpoint
+    # is what the rerun resumes from.
+    with termination_deferred(), atomic_path(path) as temporary, \
+            open(temporary, "wb") as stream:
         np.savez(stream, **members)
 
 
