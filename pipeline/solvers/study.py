@@ -194,4 +194,3 @@ def fixed_records_shared(run: Run, trial: int) -> list[TrialRecord]:
             record.store(t, omega, run.solve(instance, sequence.method, omega, stream),
                          instance.context)
     return records
-
