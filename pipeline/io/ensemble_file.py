@@ -50,6 +50,10 @@ def ensemble_dataset(model_class, config, fmt: NumberFormat, blocks: list[BlockR
         "blown_up_members": int(np.isfinite(blowup).sum()),
         **config_attributes(config),
     }
+    components = getattr(model, "component_formats", None)
+    if components:  # mixed precision by component: what each part computed in
+        extra["component_formats"] = ", ".join(f"{name}={part.name}"
+                                               for name, part in components.items())
     return xr.Dataset(data, coords=coords, attrs=global_attributes(title, settings, extra))
 
 

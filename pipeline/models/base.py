@@ -49,6 +49,18 @@ class RunLength:
         return round(self.spinup / self.dt), round(self.length / self.dt), per_output
 
 
+def allowed_keys(known) -> str:
+    """The parameter names for a message; a model's per-component ``<name>_format`` keys
+    (the speedy model has ten) as one entry, so the sentence stays short."""
+    formats = sorted(name[:-len("_format")] for name in known if name.endswith("_format"))
+    names = sorted(name for name in known if not name.endswith("_format"))
+    if len(formats) > 2:
+        names.append(f"NAME_format for NAME in {'/'.join(formats)}")
+    else:
+        names = sorted(known)
+    return ", ".join(names)
+
+
 def parse_overrides(config_class, overrides: dict[str, str] | None, model: str):
     """Build ``config_class`` from string overrides such as ``{"years": "10"}``.
 
@@ -59,7 +71,7 @@ def parse_overrides(config_class, overrides: dict[str, str] | None, model: str):
     for key, text in (overrides or {}).items():
         if key not in known:
             raise ModelParameterError(
-                f"Unknown parameter {key!r} for model {model}; allowed: {', '.join(sorted(known))}."
+                f"Unknown parameter {key!r} for model {model}; allowed: {allowed_keys(known)}."
             )
         default = known[key].default
         kind = type(default)

@@ -53,9 +53,11 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
     perturbation_rngs = [stream_generator(seed, model.name, "perturbation", ensemble, m)
                          for m in members]
     initial = tuple(model.initial_state(perturbation_rngs))  # float64; no stream drawn yet
-    resumed = resume(checkpoint, identity, fmt, rng, initial, model.variables, outputs)
+    streams, formats = component_streams(model, fmt, rng, seed, ensemble, block, len(initial))
+    resumed = resume(checkpoint, identity, formats, rng, streams, initial, model.variables,
+                     outputs)
     if resumed is None:
-        state = tuple(to_format(values, fmt, rng) for values in initial)
+        state = tuple(to_format(values, f, r) for values, (f, r) in zip(initial, formats))
         snapshots, blowup_time, done, spun_up = [], np.full(len(members), np.nan), 0, False
     else:
         state, snapshots, blowup_time, done = resumed
@@ -67,6 +69,8 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
         if checkpoint is not None and checkpoint_every > 0:
             checkpoints.save_checkpoint(checkpoint, identity, {
                 "rng": None if rng is None else rng.bit_generator.state,
+                "streams": {name: generator.bit_generator.state
+                            for name, generator in own_streams(streams, rng).items()},
                 "state": [np.array(a, dtype=wide_dtype(a)) for a in state],
                 # One array per variable (outputs first), not one per snapshot: a save
                 # writes a handful of npz members however long the run.
@@ -123,6 +127,37 @@ def _stepper(model, state):
     return advance
 
 
+def component_streams(model, fmt: NumberFormat, rng, seed: int, ensemble: int, block: int,
+                      count: int):
+    """(streams, formats) of a model with components at their own formats (a
+    ``component_formats`` mapping, as the speedy model's): each component's stochastic
+    stream, handed to the model, and the (format, stream) of each of the ``count`` state
+    entries. A component at the run's format shares the run's stream; one at another
+    stochastic format has its own, keyed by (seed, model, its format, ensemble, block, its
+    name), so mixed runs are as reproducible as plain ones. Other models: ({}, the run's
+    format and stream for every entry)."""
+    formats = getattr(model, "component_formats", None)
+    if not formats:
+        return {}, [(fmt, rng)] * count
+    streams = {}
+    for name, part in formats.items():
+        if part == fmt:
+            streams[name] = rng
+        elif part.stochastic:
+            streams[name] = stream_generator(seed, model.name, part.name, ensemble, block, name)
+        else:
+            streams[name] = None
+    model.use_streams(streams)
+    return streams, [(formats[owner], streams[owner])
+                     for owner in model.state_components(count)]
+
+
+def own_streams(streams: dict, rng) -> dict:
+    """The components' streams that are not the run's (saved beside it in checkpoints)."""
+    return {name: generator for name, generator in streams.items()
+            if generator is not None and generator is not rng}
+
+
 def restore_format(values, fmt: NumberFormat, rng):
     """Saved values (already numbers of ``fmt``) as the run's arrays, without rounding them
     again: a rounding call would draw a stochastic key and shift the stream."""
@@ -132,9 +167,12 @@ def restore_format(values, fmt: NumberFormat, rng):
     return LowPrecisionArray._wrap(values, fmt, rng)
 
 
-def resume(path, identity: dict, fmt: NumberFormat, rng, initial, variables, outputs: int):
+def resume(path, identity: dict, formats: list, rng, streams: dict, initial, variables,
+           outputs: int):
     """(state, snapshots, blowup_time, done) from the checkpoint at ``path`` if it holds
-    this block (``identity``), with ``rng`` set to the saved stream position; else None.
+    this block (``identity``), with ``rng`` and the components' ``streams`` set to the
+    saved stream positions and each state entry in its (format, stream) of ``formats``;
+    else None.
 
     The file is read without running anything in it (`pipeline.io.checkpoint`). One of this
     identity whose contents do not fit the block (state shaped unlike the ``initial`` state,
@@ -160,11 +198,17 @@ def resume(path, identity: dict, fmt: NumberFormat, rng, initial, variables, out
             raise ValueError("its contents do not fit this block")
         snapshots = [{name: values[index] for name, values in stacked.items()}
                      for index in range(done)]
+        own = own_streams(streams, rng)
+        saved_streams = saved.get("streams", {})
+        if not isinstance(saved_streams, dict) or set(saved_streams) != set(own):
+            raise ValueError("its component streams do not fit this block")
         if rng is not None:
             rng.bit_generator.state = saved["rng"]
+        for name, generator in own.items():
+            generator.bit_generator.state = saved_streams[name]
     except (KeyError, TypeError, ValueError) as error:
         print(f"lowprec: warning: ignoring checkpoint {path}: {error}; the block starts "
               f"afresh.", file=sys.stderr, flush=True)
         return None
-    state = tuple(restore_format(values, fmt, rng) for values in state)
+    state = tuple(restore_format(values, f, r) for values, (f, r) in zip(state, formats))
     return state, snapshots, blowup_time, done

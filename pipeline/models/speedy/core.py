@@ -65,6 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.models.base import RunLength, Variable
+from pipeline.models.speedy import components
 from pipeline.models.speedy import coupling as moist_coupling
 from pipeline.models.speedy import forcing as held_suarez
 from pipeline.models.speedy.boundaries import SEASONS, climatology_on
@@ -74,6 +75,7 @@ from pipeline.models.speedy.spectral import Grid, SpectralTransform, standard_gr
 from pipeline.models.speedy.vertical import (SigmaLevels, check_half_levels, continuity,
                                              parse_half_levels, vertical_advection)
 from pipeline.precision import NumberFormat
+from pipeline.precision.components import Component
 from pipeline.precision import round as round_to_format
 
 SECONDS_PER_DAY = 86400.0
@@ -139,6 +141,21 @@ class SpeedyConfig:
     stratospheric_drag_days: float = 30.0
     # physics=speedy: which of its output variables to write ("all", or names, comma-separated)
     physics_outputs: str = "all"
+    # Mixed precision by component (pipeline/models/speedy/components.py): which components
+    # take the run's format ("all", or names such as "convection" or "physics"; the others
+    # run in float64), and a format per component ("" for the rule: physics_format for the
+    # column and the schemes, then the run's format if reduced, else float64).
+    reduced_components: str = "all"
+    physics_format: str = ""
+    dynamics_format: str = ""
+    column_format: str = ""
+    convection_format: str = ""
+    condensation_format: str = ""
+    clouds_format: str = ""
+    shortwave_format: str = ""
+    longwave_format: str = ""
+    surface_fluxes_format: str = ""
+    vertical_diffusion_format: str = ""
 
     @property
     def effective_season(self) -> str:
@@ -158,6 +175,9 @@ class SpeedyConfig:
         except ValueError:
             return f"sigma_half_levels must be comma-separated numbers, got {self.sigma_half_levels!r}"
         problem = check_half_levels(half)
+        if problem:
+            return problem
+        problem = components.check(self)
         if problem:
             return problem
         if self.initial_state not in INITIAL_STATES:
@@ -351,14 +371,21 @@ class Speedy:
         self.variables = Speedy.output_variables(config)
         self.grid = config.grid
         self.levels = config.levels
-        nearest = fmt.with_rounding("nearest")
+        # The format of each component (pipeline/models/speedy/components.py); the state and
+        # the core compute in the dynamics' format.
+        self.component_formats = components.component_formats(config, fmt)
+        self.dynamics = Component("dynamics", self.component_formats["dynamics"],
+                                  None)  # its stream: use_streams
+        dynamics = self.dynamics.format
+        nearest = dynamics.with_rounding("nearest")
         if native_dtype is not None:
+            self.component_formats = None  # NumPy's own dtype throughout
             def native(values):
                 values = np.asarray(values)
                 return values.astype(np.complex64 if values.dtype.kind == "c" else native_dtype)
             self._convert = native
         else:
-            self._convert = lambda values: (np.asarray(values) if fmt.is_float64
+            self._convert = lambda values: (np.asarray(values) if dynamics.is_float64
                                             else np.asarray(round_to_format(values, nearest)))
         self.float64 = SpectralTransform(self.grid)  # diagnostics and setup
         self.transform = SpectralTransform(self.grid, self._convert)
@@ -447,10 +474,29 @@ class Speedy:
             self.coslat = c(coslat)
             self.moist = moist_coupling.MoistPhysics(
                 config, self.grid, levels, c, transform, self.float64.to_grid(self.phi_s[0])[0],
-                self.offset_column, c(1.0 / coslat), EARTH_RADIUS, KAPPA, HEAT_CAPACITY)
+                self.offset_column, c(1.0 / coslat), EARTH_RADIUS, KAPPA, HEAT_CAPACITY,
+                self.component_formats, self.dynamics)
         self.robert = float(c(config.robert_filter / 2))
         self.williams = float(c(config.williams_filter))
         self.williams_minus_one = float(c(config.williams_filter - 1))
+
+    # --- mixed precision by component --------------------------------------------------
+
+    def use_streams(self, streams: dict) -> None:
+        """The stochastic stream of each component (`component_formats`), from the run."""
+        self.dynamics.rng = streams["dynamics"]
+        if self.moist is not None:
+            self.moist.use_streams(streams)
+
+    def state_components(self, count: int) -> list[str]:
+        """The component holding each of the ``count`` state entries: the radiation memory
+        is the column's, everything else the dynamics'."""
+        owners = ["dynamics"] * count
+        if self.moist is not None:
+            start = 2 * len(self.prognostics)
+            owners[start:start + moist_coupling.MEMORY_FIELDS] = \
+                ["column"] * moist_coupling.MEMORY_FIELDS
+        return owners
 
     def _diffusion_rates(self, hyper, laplacian) -> dict:
         """Implicit damping rates (s-1) per prognostic, shaped (M, L), or (K, M, L) where the

@@ -27,8 +27,11 @@ import numpy as np
 
 from pipeline.models.base import Variable
 from pipeline.models.speedy.boundaries import load_boundaries
-from pipeline.models.speedy.physics.column import (ColumnState, RadiationMemory, column_physics,
+from pipeline.models.speedy.components import PHYSICS
+from pipeline.models.speedy.physics.column import (ColumnState, PhysicsParts, PhysicsTendencies,
+                                                   RadiationMemory, column_physics,
                                                    physics_constants)
+from pipeline.precision.components import Component
 
 GRAMS_PER_KILOGRAM = 1000.0
 LATENT_HEAT = 2501.0  # J g-1
@@ -96,23 +99,43 @@ class MoistPhysics:
     extra state it carries (see the module docstring)."""
 
     def __init__(self, config, grid, levels, convert, transform, surface_geopotential,
-                 temperature_offset, inverse_coslat, radius, kappa, heat_capacity):
-        """``convert`` rounds float64 constants to the run's format; ``transform`` is the
-        core's (in the run's format); ``surface_geopotential`` (m2 s-2) is (lon, lat);
+                 temperature_offset, inverse_coslat, radius, kappa, heat_capacity,
+                 formats=None, dynamics=None):
+        """``convert`` rounds float64 constants to the dynamics' format; ``transform`` is the
+        core's (in that format); ``surface_geopotential`` (m2 s-2) is (lon, lat);
         ``temperature_offset`` is what turns the held temperature into T (K, per level);
-        tendencies come out times ``radius``."""
+        tendencies come out times ``radius``. ``formats`` (component -> `NumberFormat`,
+        `pipeline.models.speedy.components`) and ``dynamics`` (the core's `Component`) run
+        the column and each scheme at its own format; without them, everything at the
+        dynamics' format (NumPy's own dtypes, in the benchmarks)."""
         self.config = config
         self.grid = grid
         self.count = levels.count
         self.transform = transform
-        self.constants = physics_constants(levels, convert, scale=radius)
         self.convert = convert
         self.surface_geopotential_grid = surface_geopotential
         self.season = config.effective_season
         self.steps_per_day = config.step_count_per_day
         self.boundaries = load_boundaries(config.boundaries, grid, config.solar_constant,
                                           self.season)
-        self.surface = self.boundaries.surface(convert, surface_geopotential)
+        self.dynamics = dynamics
+        self.parts = None
+        if formats is None:
+            self.constants = physics_constants(levels, convert, scale=radius)
+            self.surface = self.boundaries.surface(convert, surface_geopotential)
+        else:
+            self.components = {name: Component(name, formats[name]) for name in PHYSICS}
+            by_width = {}  # constants rounded to nearest: one set per width
+            for name, part in self.components.items():
+                width = (part.format.exponent_bits, part.format.significand_bits)
+                if width not in by_width:
+                    by_width[width] = physics_constants(levels, part.constant, scale=radius)
+            self._constants_by_width = by_width
+            self.parts = PhysicsParts(self.components, {
+                name: by_width[(part.format.exponent_bits, part.format.significand_bits)]
+                for name, part in self.components.items()}, {})
+            self._set_surfaces()
+            self.constants = self.parts.constants("column")
         self.forcing_day = 0
         self.kappa_hydrostatic = convert(kappa * levels.hydrostatic)  # Phi/c_p = kappa G T
         self.surface_geopotential = convert(np.asarray(surface_geopotential) / heat_capacity)
@@ -121,6 +144,26 @@ class MoistPhysics:
         spinup, _, per_output = config.run_length().steps()
         self.spinup_steps, self.window_steps = spinup, per_output
         self.weights = grid.weights / (2.0 * grid.nlon)  # area fractions per latitude
+
+    def _set_surfaces(self) -> None:
+        """Each component's boundary fields, rounded to its format (after a forcing update)."""
+        if self.parts is None:
+            self.surface = self.boundaries.surface(self.convert, self.surface_geopotential_grid)
+            return
+        by_width = {}
+        for name, part in self.components.items():
+            width = (part.format.exponent_bits, part.format.significand_bits)
+            if width not in by_width:
+                by_width[width] = self.boundaries.surface(part.constant,
+                                                          self.surface_geopotential_grid)
+            self.parts.boundaries[name] = by_width[width]
+        self.surface = self.parts.boundary("column")
+
+    def use_streams(self, streams: dict) -> None:
+        """Each component's stochastic stream (None: round to nearest or float64)."""
+        if self.parts is not None:
+            for name, part in self.components.items():
+                part.rng = streams[name]
 
     # --- the extra state ---------------------------------------------------------------------
 
@@ -154,8 +197,17 @@ class MoistPhysics:
         sums = extra[MEMORY_FIELDS:]
         radiation = steps_taken % self.config.radiation_steps == 0
         state = self.columns(*previous)
+        if self.parts is not None:  # from the dynamics' format into the column's
+            column, source = self.parts.column, self.dynamics.format
+            state = ColumnState(*column.take(*vars(state).values(), source=source))
+            # The memory is the column's own (in a resumed run, restored in its format).
+            memory = RadiationMemory.from_fields(column.take(*memory.fields(),
+                                                             source=column.format))
         tendencies, diagnostics, memory = column_physics(self.constants, state, self.surface,
-                                                         memory, radiation)
+                                                         memory, radiation, self.parts)
+        if self.parts is not None:  # into the dynamics' format, where the core adds them
+            tendencies = PhysicsTendencies(*self.dynamics.take(
+                *vars(tendencies).values(), source=self.parts.column.format))
         # Window sums in float64: restart at the first step of each output window.
         restart = (steps_taken - self.spinup_steps) % self.window_steps == 0
         keep = 0.0 if restart else 1.0
@@ -174,7 +226,7 @@ class MoistPhysics:
             self.boundaries = load_boundaries(self.config.boundaries, self.grid,
                                               self.config.solar_constant, self.season,
                                               float(day))
-            self.surface = self.boundaries.surface(self.convert, self.surface_geopotential_grid)
+            self._set_surfaces()
 
     # --- output -------------------------------------------------------------------------
 

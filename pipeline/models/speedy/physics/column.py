@@ -177,11 +177,70 @@ def physics_constants(levels: SigmaLevels, convert=np.asarray, scale: float = 1.
         convert(factor), convert(factor / HEAT_CAPACITY), float(convert(np.float64(HEAT_CAPACITY))))
 
 
+class SingleFormat:
+    """Every part of the physics at one format: constants and boundary fields shared,
+    nothing to convert (what `column_physics` assumes without ``parts``)."""
+
+    def __init__(self, constants: PhysicsConstants, boundary: SurfaceBoundary):
+        self._constants, self._boundary = constants, boundary
+
+    def constants(self, name: str) -> PhysicsConstants:
+        return self._constants
+
+    def boundary(self, name: str) -> SurfaceBoundary:
+        return self._boundary
+
+    def take(self, name: str, *values) -> tuple:
+        return values
+
+    def back(self, result, name: str):
+        return result
+
+    def back_values(self, name: str, *values) -> tuple:
+        return values
+
+
+class PhysicsParts:
+    """The column and each scheme at its own format (mixed precision by component, see
+    `pipeline.models.speedy.components`): per component its `Component` (format and stream),
+    its constants and boundary fields rounded to its format; `column_physics` takes a
+    scheme's inputs into it and its results back into the column's format."""
+
+    def __init__(self, components: dict, constants: dict, boundaries: dict):
+        """``components``: name -> `pipeline.precision.components.Component`;
+        ``constants`` and ``boundaries``: name -> `PhysicsConstants` / `SurfaceBoundary` in
+        that component's format."""
+        self.components, self._constants, self.boundaries = components, constants, boundaries
+        self.column = components["column"]
+
+    def constants(self, name: str) -> PhysicsConstants:
+        return self._constants[name]
+
+    def boundary(self, name: str) -> SurfaceBoundary:
+        return self.boundaries[name]
+
+    def take(self, name: str, *values) -> tuple:
+        """``values`` from the column into component ``name``."""
+        return self.components[name].take(*values, source=self.column.format)
+
+    def back(self, result, name: str):
+        """A result of component ``name`` into the column."""
+        return self.column.take_fields(result, self.components[name].format)
+
+    def back_values(self, name: str, *values) -> tuple:
+        return self.column.take(*values, source=self.components[name].format)
+
+
 def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBoundary,
-                   memory: RadiationMemory | None, radiation: bool):
+                   memory: RadiationMemory | None, radiation: bool, parts=None):
     """(tendencies, diagnostics, memory) of SPEEDY's physics for one time level; with
     ``radiation`` false the shortwave fluxes and longwave transmissivities come from
-    ``memory``. See the module docstring for the order."""
+    ``memory``. See the module docstring for the order.
+
+    ``parts`` (a `PhysicsParts`) runs each scheme at its own format: ``c``, ``boundary``,
+    ``state`` and ``memory`` are then the column's, and each scheme computes with its own
+    constants and boundary fields on its inputs taken into its format."""
+    k = parts if parts is not None else SingleFormat(c, boundary)
     t, ps, phi = state.temperature, state.surface_pressure, state.geopotential
     q = np.maximum(state.humidity, 0.0)
     s = t + phi  # dry static energy / c_p
@@ -189,38 +248,55 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
     qs = saturation_specific_humidity(c.saturation, t, c.sigma * ps[:, None])
     rh = relative_humidity(q, qs)
     # 2. Precipitation.
-    deep = convection(c.convection, ps, s, q, qs)
-    large_scale = large_scale_condensation(c.condensation, ps, q, qs, deep.cloud_top)
+    deep = k.back(convection(k.constants("convection").convection,
+                             *k.take("convection", ps, s, q, qs)), "convection")
+    large_scale = k.back(large_scale_condensation(
+        k.constants("condensation").condensation,
+        *k.take("condensation", ps, q, qs, deep.cloud_top)), "condensation")
     # 3. Clouds, shortwave radiation and longwave transmissivities.
     if radiation or memory is None:
-        cloud = clouds(c.clouds, q, rh, s, phi, deep.precipitation + large_scale.precipitation,
-                       large_scale.cloud_top, boundary.land_fraction)
-        shortwave = shortwave_radiation(
-            c.shortwave, ps, q, cloud.cover, cloud.top, cloud.stratiform, cloud.cloud_humidity,
-            boundary.insolation, boundary.ozone_lower, boundary.ozone_upper,
-            boundary.zenith_factor, boundary.albedo)
+        cloud = k.back(clouds(
+            k.constants("clouds").clouds,
+            *k.take("clouds", q, rh, s, phi, deep.precipitation + large_scale.precipitation,
+                    large_scale.cloud_top), k.boundary("clouds").land_fraction), "clouds")
+        sw = k.boundary("shortwave")
+        shortwave = k.back(shortwave_radiation(
+            k.constants("shortwave").shortwave,
+            *k.take("shortwave", ps, q, cloud.cover, cloud.top, cloud.stratiform,
+                    cloud.cloud_humidity),
+            sw.insolation, sw.ozone_lower, sw.ozone_upper, sw.zenith_factor, sw.albedo), "shortwave")
+        transmissivity, = k.back_values("longwave", longwave_transmissivity(
+            k.constants("longwave").longwave, *k.take("longwave", ps, q, cloud.cover, cloud.top)))
         memory = RadiationMemory(
             shortwave.absorbed, shortwave.surface_downward, shortwave.surface_net,
-            shortwave.top_net, longwave_transmissivity(c.longwave, ps, q, cloud.cover, cloud.top),
-            cloud.cover, cloud.stratiform)
-    # 4.-6. Longwave down, surface fluxes, longwave up.
-    down = longwave_downward(c.longwave, t, memory.transmissivity)
-    surface = sea_surface_fluxes(c.surface, c.saturation, ps, state.u, state.v, t, q, phi,
-                                 boundary.sea_surface_temperature, boundary.surface_geopotential)
-    surface_temperature = boundary.sea_surface_temperature
-    if boundary.land_temperature is not None:
-        land = land_surface_fluxes(c.surface, c.saturation, ps, state.u, state.v, t, q, phi,
-                                   boundary.land_temperature, boundary.soil_water,
-                                   boundary.drag_factor, boundary.surface_geopotential)
-        surface = blend(surface, land, boundary.land_fraction)
-        surface_temperature = surface_temperature + boundary.land_fraction * (
-            boundary.land_temperature - surface_temperature)
-    longwave = longwave_upward(c.longwave, t, memory.transmissivity, down,
-                               surface_temperature, surface.emission, ps,
-                               boundary.polar_night_cooling)
+            shortwave.top_net, transmissivity, cloud.cover, cloud.stratiform)
+    # 4.-6. Longwave down, surface fluxes, longwave up: the longwave passes its downward
+    # fluxes to its upward pass in its own format.
+    lw, lwc = k.boundary("longwave"), k.constants("longwave").longwave
+    t_lw, transmissivity_lw = k.take("longwave", t, memory.transmissivity)
+    down = longwave_downward(lwc, t_lw, transmissivity_lw)
+    sf, sfc = k.boundary("surface_fluxes"), k.constants("surface_fluxes")
+    inputs = k.take("surface_fluxes", ps, state.u, state.v, t, q, phi)
+    surface = sea_surface_fluxes(sfc.surface, sfc.saturation, *inputs,
+                                 sf.sea_surface_temperature, sf.surface_geopotential)
+    if sf.land_temperature is not None:
+        land = land_surface_fluxes(sfc.surface, sfc.saturation, *inputs, sf.land_temperature,
+                                   sf.soil_water, sf.drag_factor, sf.surface_geopotential)
+        surface = blend(surface, land, sf.land_fraction)
+    surface = k.back(surface, "surface_fluxes")
+    surface_temperature = lw.sea_surface_temperature
+    if lw.land_temperature is not None:
+        surface_temperature = surface_temperature + lw.land_fraction * (
+            lw.land_temperature - surface_temperature)
+    longwave = k.back(longwave_upward(
+        lwc, t_lw, transmissivity_lw, down,
+        *k.take("longwave", surface_temperature, surface.emission, ps),
+        lw.polar_night_cooling), "longwave")
     # 7. Vertical diffusion.
-    diffusion = vertical_diffusion(c.diffusion, ps, s, rh, q, qs, phi,
-                                   deep.cloud_top < c.count)
+    diffusion = k.back(vertical_diffusion(
+        k.constants("vertical_diffusion").diffusion,
+        *k.take("vertical_diffusion", ps, s, rh, q, qs, phi, deep.cloud_top < c.count)),
+        "vertical_diffusion")
     # Sum the flux convergences (the surface's into the lowest layer) and convert them.
     inverse_ps = (1.0 / ps)[:, None]
     energy = at_bottom(deep.energy + large_scale.energy + diffusion.energy, surface.sensible)

@@ -1,0 +1,101 @@
+"""The speedy model's components and the number format each computes in.
+
+Paxton et al. (2022, J. Climate) reduced SPEEDY's precision component by component (with
+convection kept in double, for one). Here the model is cut into
+
+* ``dynamics``: the spectral core, its transforms and the semi-implicit time stepping, which
+  hold the prognostic state;
+* ``column``: the column physics' own arithmetic (humidity clipping, saturation humidity and
+  relative humidity, dry static energy, the sum of the schemes' fluxes into tendencies) and
+  what passes between the schemes, including the radiation kept between its calls;
+* the schemes ``convection``, ``condensation`` (large-scale), ``clouds``, ``shortwave``,
+  ``longwave``, ``surface_fluxes`` and ``vertical_diffusion``.
+
+Each component's constants and boundary fields are rounded to its format once, at set-up;
+its inputs are taken into its format on entry and its results reach the column in the
+column's format (`pipeline.precision.components`); the physics' tendencies are taken into
+the dynamics' format where the core adds them. A stochastic component has its own stream.
+
+Which format each gets (``component_formats``): ``<component>_format`` when set; else, for
+the column and the schemes, ``physics_format`` when set; else the run's format if the
+component is among ``reduced_components`` ("all" by default; "physics" names the column and
+every scheme), else float64. So ``--format e11m10 --set physics_format=float64`` reduces the
+dynamics alone, and ``--format e11m10 --set reduced_components=convection`` reduces
+convection alone, the rest in float64.
+"""
+
+from __future__ import annotations
+
+from pipeline.precision import NumberFormat
+
+SCHEMES = ("convection", "condensation", "clouds", "shortwave", "longwave", "surface_fluxes",
+           "vertical_diffusion")
+PHYSICS = ("column",) + SCHEMES
+COMPONENTS = ("dynamics",) + PHYSICS
+FORMAT_KEYS = ("physics_format",) + tuple(f"{name}_format" for name in COMPONENTS)
+
+
+def reduced_names(text: str, moist: bool) -> tuple[str, ...]:
+    """The components ``reduced_components`` names ("all", or names and "physics",
+    comma-separated); ValueError with the sentence for a user otherwise."""
+    known = COMPONENTS if moist else ("dynamics",)
+    if text.strip() == "all":
+        return known
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    allowed = known + (("physics",) if moist else ())
+    unknown = [name for name in names if name not in allowed]
+    if not names or unknown:
+        got = ", ".join(unknown) if unknown else repr(text)
+        raise ValueError(f"reduced_components must be 'all' or names among "
+                         f"{', '.join(allowed)}, comma-separated; got {got}")
+    expanded = []
+    for name in names:
+        expanded += PHYSICS if name == "physics" else (name,)
+    return tuple(dict.fromkeys(expanded))
+
+
+def parse_format(key: str, text: str) -> NumberFormat:
+    try:
+        return NumberFormat.parse(text)
+    except ValueError as error:
+        raise ValueError(f"{key} must be a number format such as float64, e11m10 or "
+                         f"e11m10-sr, got {text!r} ({error})") from None
+
+
+def check(config) -> str | None:
+    """The sentence for a bad mapping in ``config`` (a `SpeedyConfig`), else None."""
+    moist = config.physics == "speedy"
+    for key in FORMAT_KEYS:
+        text = getattr(config, key)
+        if not text:
+            continue
+        if key != "dynamics_format" and not moist:
+            return f"{key} applies to physics=speedy only"
+        try:
+            parse_format(key, text)
+        except ValueError as error:
+            return str(error)
+    try:
+        reduced_names(config.reduced_components, moist)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def component_formats(config, run_format: NumberFormat) -> dict[str, NumberFormat]:
+    """Each component's format under ``config`` for a run at ``run_format`` (the dynamics
+    alone without the moist physics); see the module doc."""
+    moist = config.physics == "speedy"
+    reduced = reduced_names(config.reduced_components, moist)
+    float64 = NumberFormat.parse("float64")
+    formats = {}
+    for name in COMPONENTS if moist else ("dynamics",):
+        explicit = getattr(config, f"{name}_format")
+        if explicit:
+            formats[name] = parse_format(f"{name}_format", explicit)
+        elif name in PHYSICS and config.physics_format:
+            formats[name] = parse_format("physics_format", config.physics_format)
+        else:
+            formats[name] = run_format if name in reduced else float64
+    return formats
+
