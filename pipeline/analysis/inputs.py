@@ -40,11 +40,27 @@ def require(kind: str, check, paths: list[str], datasets: list[xr.Dataset], opti
             raise InputError(f"{option} {path} is not {kind}.")
 
 
+def _precision_key(key: str) -> bool:
+    """A model parameter that chooses formats (mixed precision by component: the speedy
+    model's ``<component>_format`` and ``reduced_components``), free to differ like the
+    format itself."""
+    return key.endswith("_format") or key == "model_reduced_components"
+
+
 def _run_settings(dataset: xr.Dataset) -> dict:
-    """What must agree between the files of one analysis: model parameters and seed."""
-    settings = {key: value for key, value in dataset.attrs.items() if key.startswith("model_")}
+    """What must agree between the files of one analysis: model parameters (but those that
+    choose formats) and seed."""
+    settings = {key: value for key, value in dataset.attrs.items()
+                if key.startswith("model_") and not _precision_key(key)}
     settings["seed"] = dataset.attrs.get("seed")
     return settings
+
+
+def _reduced_components(dataset: xr.Dataset) -> list[str]:
+    """The components of a mixed-precision file that did not run in float64."""
+    text = str(dataset.attrs.get("component_formats", ""))
+    pairs = [item.split("=") for item in text.split(", ") if "=" in item]
+    return [name for name, fmt in pairs if fmt != "float64"]
 
 
 def _plain(value):
@@ -75,7 +91,13 @@ def check_analysis_inputs(model: str, reference: tuple[str, xr.Dataset],
         raise InputError(
             f"--reference {path} is ensemble {dataset.attrs['ensemble']} at "
             f"{dataset.attrs['number_format']}; the reference must be ensemble 0 at float64.")
-    seen = {0: path}
+    for option, entries in (("--reference", [reference]), ("--null", nulls)):
+        for path, dataset in entries:
+            if reduced := _reduced_components(dataset):
+                raise InputError(f"{option} {path} ran {', '.join(reduced)} below float64 "
+                                 f"({dataset.attrs['component_formats']}); the reference "
+                                 "and the nulls must be float64 throughout.")
+    seen = {0: reference[0]}
     for path, dataset in nulls:
         ensemble = int(dataset.attrs["ensemble"])
         if dataset.attrs["number_format"] != "float64" or ensemble < 1:

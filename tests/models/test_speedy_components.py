@@ -5,6 +5,7 @@ a component's own stochastic stream resumes bit for bit; bad mappings get one se
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from pipeline.models.base import ModelParameterError, parse_overrides
 from pipeline.models.run import run_block
@@ -174,22 +175,6 @@ def test_a_component_with_its_own_stochastic_stream_resumes_bit_for_bit(tmp_path
     assert not np.array_equal(whole.fields["precipitation"], shared.fields["precipitation"])
 
 
-def test_the_file_names_each_components_format(tmp_path, run_tool):
-    out = tmp_path / "mixed.nc"
-    run_tool("lowprec", "simulate", "speedy", "--format", "e11m10", "--members", "1", "--seed",
-             "3", 
-             *[word for setting in ("truncation=10", "physics=speedy", "steps_per_day=24",
-                                    "days=0.1", "output_interval_hours=1",
-                                    "physics_format=float64", "convection_format=e11m12")
-               for word in ("--set", setting)], "--out", str(out))
-    import xarray as xr
-
-    with xr.open_dataset(out) as dataset:
-        text = dataset.attrs["component_formats"]
-        assert dataset.attrs["model_convection_format"] == "e11m12"
-    assert text.startswith("dynamics=e11m10, column=float64, convection=e11m12, ")
-
-
 @pytest.mark.parametrize("overrides,words", [
     ({"physics": "speedy", "convection_format": "e11m99"},
      "convection_format must be a number format"),
@@ -205,3 +190,37 @@ def test_the_file_names_each_components_format(tmp_path, run_tool):
 def test_bad_mappings_get_one_sentence(overrides, words):
     with pytest.raises(ModelParameterError, match=words):
         parse_overrides(Speedy.Config, overrides, "speedy")
+
+
+def test_files_name_their_component_formats_and_the_analysis_takes_them_as_tests_only(
+        tmp_path, run_tool):
+    settings = ("truncation=10", "physics=speedy", "steps_per_day=24", "days=0.25",
+                "output_interval_hours=2", "physics_outputs=precipitation")
+
+    def simulate(name, fmt, *extra, ensemble=0):
+        out = tmp_path / f"{name}.nc"
+        run_tool("lowprec", "simulate", "speedy", "--format", fmt, "--members", "2",
+                 "--seed", "3", "--ensemble", str(ensemble),
+                 *[word for setting in settings + extra for word in ("--set", setting)],
+                 "--out", str(out))
+        return out
+
+    reference = simulate("float64", "float64")
+    nulls = [simulate(f"null{k}", "float64", ensemble=k) for k in (1, 2)]
+    mixed = simulate("mixed", "e11m10", "reduced_components=convection", "column_format=e11m12")
+    with xr.open_dataset(mixed) as dataset:
+        assert dataset.attrs["model_column_format"] == "e11m12"
+        assert dataset.attrs["component_formats"] == (
+            "dynamics=float64, column=e11m12, convection=e11m10, condensation=float64, "
+            "clouds=float64, shortwave=float64, longwave=float64, surface_fluxes=float64, "
+            "vertical_diffusion=float64")
+    out = tmp_path / "analysis.nc"
+    run_tool("lowprec", "analyse", "speedy", "--reference", reference, "--null", *nulls,
+             "--test", mixed, "--out", out)
+    assert out.exists()
+    bad_null = simulate("bad-null", "float64", "convection_format=e11m10", ensemble=3)
+    refused = run_tool("lowprec", "analyse", "speedy", "--reference", reference, "--null",
+                       nulls[0], bad_null, "--test", mixed, "--out", tmp_path / "no.nc", check=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "ran convection below float64" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
