@@ -19,9 +19,10 @@ run: $(STAMP)
 # The fast suite, on CORES pytest workers (pytest-xdist: many tests wait on process start-ups
 # and Snakemake's planning, so two workers on two cores take about 0.6 of the serial time);
 # test-slow adds the long validation runs (climates after spin-up, the
-# highest-degree bounds), marked slow, which take several minutes more.
+# highest-degree bounds), marked slow, which take several minutes more, and the second-tier
+# checks marked extended (.ci/run runs those too).
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -m "not slow" -n $(CORES)
+	$(BIN)/python -m pytest -m "not slow and not extended" -n $(CORES)
 
 test-slow: $(TEST_STAMP)
 	$(BIN)/python -m pytest

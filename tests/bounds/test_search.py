@@ -99,6 +99,7 @@ def test_bad_input_gets_one_sentence(run_tool, arguments, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.extended
 @pytest.mark.mpi
 def test_a_search_gives_the_same_candidates_on_one_and_two_ranks(tmp_path, run_tool):
     common = ["search", "kissing-sdp", "--dimension", "3", "--degrees", "3,4",

@@ -114,6 +114,7 @@ def test_multiprecision_sdpa_agrees_and_leaves_almost_no_residual():
     assert multi.certified <= double.certified
 
 
+@pytest.mark.extended
 def test_multiprecision_duals_are_raised_only_as_far_as_the_proof_needs():
     # Raising every dual matrix by 1e-10 of its scale (as before) cost the d = 5 certificate
     # 2.3e-6; the least provable raise of B and the F_k, with the Gram matrices taken as
@@ -239,6 +240,7 @@ def test_localising_matrices_and_gram_sums_of_a_point_measure_match_its_moments(
             np.sum(gram * direct), rel=1e-10)
 
 
+@pytest.mark.extended
 def test_symmetry_reduction_keeps_the_bound_and_makes_degree_six_tractable():
     reduced, whole = three_point_bound(3, 5), three_point_bound(3, 5, symmetry=False)
     assert reduced.value == pytest.approx(whole.value, rel=1e-6)

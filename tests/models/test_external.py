@@ -138,6 +138,7 @@ def test_the_analysis_judges_an_external_model(program, tmp_path, capsys):
     assert passes == {"e11m23": 1, "e11m6": 0}
 
 
+@pytest.mark.extended
 @pytest.mark.workflow
 def test_the_workflow_runs_an_external_model_from_its_config(program, tmp_path, run_tool):
     """An external model declared in the config runs through the whole workflow: per format

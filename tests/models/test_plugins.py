@@ -144,6 +144,7 @@ def test_a_plugin_that_breaks_the_protocol_is_one_sentence(plugin_site, tmp_path
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.extended
 def test_the_workflow_studies_a_plugin_model(plugin_site, tmp_path):
     config = tmp_path / "decay.yaml"
     config.write_text(textwrap.dedent("""\
