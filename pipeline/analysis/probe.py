@@ -5,11 +5,21 @@ the same W1 verdict as the fixed list (`pipeline.analysis.compare`), adds its ve
 previous step's, and names the width the next step must run (or none: the search is done).
 Its record is a small JSON file, which the workflow's checkpoint rule reads to grow the DAG:
 
-    {"model", "rounding", "exponent_bits", "low", "high", "step",
+    {"model", "rounding", "exponent_bits", "low", "high", "step", "verdict", "alpha",
      "probes": [{"format", "significand_bits", "passes": {variable: bool},
-                 "scores": {variable: W1}, "thresholds": {variable: threshold}}, ...],
+                 "scores": {variable: W1}, "thresholds": {variable: threshold},
+                 "pvalues": {variable: p} (verdict holm)}, ...],
      "next": bits or null, "minimal_bits": {variable: bits or null} (when done),
      "broken_monotonicity": {variable: [[passing, wider failing], ...]}}
+
+The verdict is the workflow's (config ``verdict``): ``null-spread`` passes a variable while
+its score is at most the nulls' mean + 3 sd; ``holm`` passes it while its p-value against the
+null (`pipeline.analysis.significance`) exceeds alpha / m, with m = (high - low + 1) x the
+number of variables x ``searches`` (the model's searches, one per rounding mode): every probe
+the searches of one model could make, so Bonferroni's bound keeps the chance that any probe
+of a format as good as float64 fails at most alpha, however the bisection chose them. (Holm's
+step-down needs the whole family at once, which a sequential search does not have; the
+summary's table then applies Holm to the probes made.)
 """
 
 from __future__ import annotations
@@ -30,10 +40,31 @@ def first_width(low: int, high: int, variables=("any",)) -> int:
     return next_probe({}, variables, low, high)
 
 
+def probe_passes(analysis, variables, verdict: str, alpha: float, low: int, high: int,
+                 searches: int) -> tuple[dict, dict]:
+    """({variable: passes}, {variable: p-value} (holm only)) of one probe's analysis under
+    ``verdict`` (see the module doc)."""
+    if verdict == "null-spread":
+        return {v: bool(analysis[f"passes_{v}"].values[0]) for v in variables}, {}
+    if verdict != "holm":
+        raise ValueError(f"Unknown verdict {verdict!r}; choose null-spread or holm.")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, not {alpha}.")
+    missing = [v for v in variables if f"pvalue_{v}" not in analysis]
+    if missing:
+        raise ValueError(f"The holm verdict needs p-values, which need at least three null "
+                         f"ensembles (null_ensembles >= 3); this analysis has none for "
+                         f"{missing[0]}.")
+    limit = alpha / ((high - low + 1) * len(variables) * searches)
+    pvalues = {v: float(analysis[f"pvalue_{v}"].values[0]) for v in variables}
+    return {v: p > limit for v, p in pvalues.items()}, pvalues
+
+
 def record(previous: dict | None, analysis, model: str, rounding: str, exponent_bits: int,
-           low: int, high: int) -> dict:
+           low: int, high: int, verdict: str = "null-spread", alpha: float = 0.05,
+           searches: int = 2) -> dict:
     """The next record: ``previous`` (None at step 0) plus the verdicts of ``analysis``
-    (an analysis dataset of one test format)."""
+    (an analysis dataset of one test format) under ``verdict``."""
     from pipeline.analysis.summary import analysis_variables
 
     variables = analysis_variables(analysis)
@@ -41,10 +72,17 @@ def record(previous: dict | None, analysis, model: str, rounding: str, exponent_
     if fmt.rounding != rounding or fmt.exponent_bits != exponent_bits:
         raise ValueError(f"The probe's test file is {fmt.name}, not a {rounding} format with "
                          f"{exponent_bits} exponent bits.")
-    entry = {"format": fmt.name, "significand_bits": fmt.significand_bits,
-             "passes": {v: bool(analysis[f"passes_{v}"].values[0]) for v in variables},
+    if previous and (previous.get("verdict", "null-spread"), previous.get("alpha", alpha)) \
+            != (verdict, alpha):
+        raise ValueError(f"The previous record was judged by {previous.get('verdict')} "
+                         f"(alpha {previous.get('alpha')}), not {verdict} (alpha {alpha}); "
+                         "a search keeps one verdict (remove its records to change it).")
+    passes, pvalues = probe_passes(analysis, variables, verdict, alpha, low, high, searches)
+    entry = {"format": fmt.name, "significand_bits": fmt.significand_bits, "passes": passes,
              "scores": {v: float(analysis[f"score_{v}"].values[0]) for v in variables},
              "thresholds": {v: float(analysis[f"threshold_{v}"].values) for v in variables}}
+    if pvalues:
+        entry["pvalues"] = pvalues
     probes = list(previous["probes"]) if previous else []
     if any(p["significand_bits"] == entry["significand_bits"] for p in probes):
         raise ValueError(f"{fmt.name} was probed already.")
@@ -52,7 +90,8 @@ def record(previous: dict | None, analysis, model: str, rounding: str, exponent_
     verdicts = {v: {p["significand_bits"]: p["passes"][v] for p in probes} for v in variables}
     following = next_probe(verdicts, variables, low, high)
     result = {"model": model, "rounding": rounding, "exponent_bits": exponent_bits,
-              "low": low, "high": high, "step": len(probes) - 1, "probes": probes,
+              "low": low, "high": high, "step": len(probes) - 1, "verdict": verdict,
+              "alpha": alpha, "probes": probes,
               "next": following,
               "broken_monotonicity": {v: broken_monotonicity(verdicts[v]) for v in variables}}
     if following is None:
@@ -76,6 +115,12 @@ def add_command(subparsers) -> None:
     parser.add_argument("--exponent-bits", type=int, default=11)
     parser.add_argument("--low", type=int, required=True)
     parser.add_argument("--high", type=int, required=True)
+    parser.add_argument("--verdict", choices=("null-spread", "holm"), default="null-spread",
+                        help="how a probe passes (see pipeline/analysis/probe.py)")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="the holm verdict's family-wise false-failure rate (default 0.05)")
+    parser.add_argument("--searches", type=int, default=2,
+                        help="the model's searches (rounding modes), for the holm family")
     parser.add_argument("--out", required=True, help="JSON record to write")
     parser.set_defaults(run=run)
 
@@ -101,8 +146,10 @@ def run(args) -> None:
     settings = {"model": args.model, "probe": args.test}
     try:
         analysis = compare_ensembles(reference, nulls, [test], args.model, settings)
+        if args.searches < 1:
+            raise ValueError(f"--searches must be at least 1, not {args.searches}.")
         result = record(previous, analysis, args.model, args.rounding, args.exponent_bits,
-                        args.low, args.high)
+                        args.low, args.high, args.verdict, args.alpha, args.searches)
     except ValueError as error:
         raise UsageError(str(error)) from None
     with atomic_path(args.out) as path, open(path, "w") as stream:

@@ -25,6 +25,8 @@ checkpoint probe:
     params:
         previous=lambda wildcards, input: q("--previous", input.previous) if input.previous else "",
         settings=lambda wildcards: search_settings(wildcards.model),
+        verdict=lambda wildcards: verdict_options(),
+        searches=lambda wildcards: len(search_settings(wildcards.model)["roundings"]),
     log:
         "results/logs/probe/{model}/{rounding}-{step}.log",
     resources:
@@ -35,7 +37,8 @@ checkpoint probe:
         "lowprec probe {wildcards.model:q} --reference {input.reference:q} --null {input.null:q}"
         " --test {input.test:q} {params.previous} --rounding {wildcards.rounding:q}"
         " --exponent-bits {params.settings[exponent_bits]:q} --low {params.settings[low]:q}"
-        " --high {params.settings[high]:q} --out {output:q} > {log:q} 2>&1"
+        " --high {params.settings[high]:q} {params.verdict} --searches {params.searches:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule probes_summary:
