@@ -70,7 +70,7 @@ def test_the_readme_starts_with_the_two_commands():
     plan = {target: subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True,
                                    text=True, check=True).stdout for target in ("run", "test")}
     assert "snakemake --profile workflow/profiles/default" in plan["run"]
-    assert 'pytest -m "not slow"' in plan["test"]
+    assert 'pytest -m "not slow and not extended"' in plan["test"]
 
 
 def block_name(body: str) -> str:
