@@ -124,7 +124,12 @@ def test_e11m52_equals_float64_with_physics_and_e11m10_stays_close():
 
 def test_stochastic_moist_run_resumes_bit_for_bit_from_a_checkpoint(tmp_path):
     cfg = config(**MOIST, days=0.5, output_interval_hours=4)  # windows of 4 steps, radiation every 3
-    fmt = NumberFormat.parse("e11m10-sr")
+    assert_resumes_bit_for_bit(cfg, NumberFormat.parse("e11m10-sr"), tmp_path / "c.npz")
+
+
+def assert_resumes_bit_for_bit(cfg, fmt, checkpoint):
+    """A block of ``cfg`` at ``fmt`` interrupted after two outputs and run again from its
+    ``checkpoint`` gives the uninterrupted block's fields; returns that block."""
     whole = run_block(Speedy, cfg, fmt, 5, 0, 1, [2])
 
     def stop_after_two(done, total):
@@ -133,11 +138,12 @@ def test_stochastic_moist_run_resumes_bit_for_bit_from_a_checkpoint(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         run_block(Speedy, cfg, fmt, 5, 0, 1, [2], progress=stop_after_two,
-                  checkpoint=tmp_path / "c.pkl", checkpoint_every=1)
-    resumed = run_block(Speedy, cfg, fmt, 5, 0, 1, [2], checkpoint=tmp_path / "c.pkl",
+                  checkpoint=checkpoint, checkpoint_every=1)
+    resumed = run_block(Speedy, cfg, fmt, 5, 0, 1, [2], checkpoint=checkpoint,
                         checkpoint_every=1)
     for name in whole.fields:
         assert np.array_equal(whole.fields[name], resumed.fields[name]), name
+    return whole
 
 
 @pytest.mark.parametrize("physics", ["held-suarez", "speedy"])
