@@ -50,6 +50,8 @@ localrules:
     plot_profiles,
     plot_maps,
     probes_summary,
+    component_summary,
+    search_result,
     provenance,
 
 

@@ -625,10 +625,12 @@ def _add_models(subparsers) -> None:
 
 def _add_probe(subparsers) -> None:
     from pipeline.analysis.probe import add_command
+    from pipeline.analysis.component_search import add_command as add_components
     from pipeline.analysis.probes_summary import add_command as add_summary
 
     add_command(subparsers)  # probe
     add_summary(subparsers)  # probes-summary
+    add_components(subparsers)  # component-summary
 
 
 def _add_provenance(subparsers) -> None:

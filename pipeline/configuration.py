@@ -275,6 +275,7 @@ def _check_models(config: dict, base: Path) -> None:
             if part == "parameters":
                 run_config = parsed
         _check_plotted_variables(where, model, _output_variables(model_class, run_config))
+        _check_search_components(config, name, model_class, parameters)
         for part, values in (("parameters", parameters), ("spinup", spinup)):
             for key, value in values.items():
                 named = key == "orography" and value in _NAMED_OROGRAPHIES
@@ -283,6 +284,31 @@ def _check_models(config: dict, base: Path) -> None:
                         raise ConfigError(
                             f"{where}.{part}.{key}: the file {value} does not exist "
                             f"(relative paths are from {base}).")
+
+
+def _check_search_components(config: dict, name: str, model_class, parameters: dict) -> None:
+    """Each component a model's search takes alone must be one the model declares and one its
+    parameters allow (speedy's physics components need physics=speedy)."""
+    from pipeline.models import ModelParameterError
+    from pipeline.models.base import parse_overrides
+
+    search = {**config.get("search", {}), **config["models"][name].get("search", {})}
+    if search.get("mode") != "bisect":
+        return
+    declared = tuple(getattr(model_class, "component_names", ()))
+    for component in search.get("components", []):
+        if component not in declared:
+            allowed = ", ".join(declared) or "none: it declares no components"
+            raise ConfigError(f"config key models.{name}.search.components: {component!r} is "
+                              f"not a component of {name} (its components: {allowed}); a "
+                              f"global search.components applies to every model, so give "
+                              f"it in models.<name>.search instead.")
+        try:
+            parse_overrides(model_class.Config, {**parameters, "reduced_components": component},
+                            name)
+        except ModelParameterError as error:
+            raise ConfigError(f"config key models.{name}.search.components: "
+                              f"{_sentence_body(error)}.") from None
 
 
 # Keys of a model entry that configure lowprec's own models and mean nothing to a program.

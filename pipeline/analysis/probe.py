@@ -3,9 +3,10 @@
 A probe judges one test ensemble against the float64 reference and the null ensembles, by
 the same W1 verdict as the fixed list (`pipeline.analysis.compare`), adds its verdicts to the
 previous step's, and names the width the next step must run (or none: the search is done).
-Its record is a small JSON file, which the workflow's checkpoint rule reads to grow the DAG:
+A search reduces the whole model (component ``all``) or one of its components, the rest
+in float64 (`pipeline.analysis.component_search`). Its record is a small JSON file, which the workflow's checkpoint rule reads to grow the DAG:
 
-    {"model", "rounding", "exponent_bits", "low", "high", "step", "verdict", "alpha",
+    {"model", "component", "rounding", "exponent_bits", "low", "high", "step", "verdict", "alpha",
      "probes": [{"format", "significand_bits", "passes": {variable: bool},
                  "scores": {variable: W1}, "thresholds": {variable: threshold},
                  "pvalues": {variable: p} (verdict holm)}, ...],
@@ -62,7 +63,7 @@ def probe_passes(analysis, variables, verdict: str, alpha: float, low: int, high
 
 def record(previous: dict | None, analysis, model: str, rounding: str, exponent_bits: int,
            low: int, high: int, verdict: str = "null-spread", alpha: float = 0.05,
-           searches: int = 2) -> dict:
+           searches: int = 2, component: str = "all") -> dict:
     """The next record: ``previous`` (None at step 0) plus the verdicts of ``analysis``
     (an analysis dataset of one test format) under ``verdict``."""
     from pipeline.analysis.summary import analysis_variables
@@ -89,7 +90,10 @@ def record(previous: dict | None, analysis, model: str, rounding: str, exponent_
     probes.append(entry)
     verdicts = {v: {p["significand_bits"]: p["passes"][v] for p in probes} for v in variables}
     following = next_probe(verdicts, variables, low, high)
-    result = {"model": model, "rounding": rounding, "exponent_bits": exponent_bits,
+    if previous and previous.get("component", "all") != component:
+        raise ValueError(f"The previous record is of the search of "
+                         f"{previous.get('component', 'all')}, not {component}.")
+    result = {"model": model, "component": component, "rounding": rounding, "exponent_bits": exponent_bits,
               "low": low, "high": high, "step": len(probes) - 1, "verdict": verdict,
               "alpha": alpha, "probes": probes,
               "next": following,
@@ -121,6 +125,9 @@ def add_command(subparsers) -> None:
                         help="the holm verdict's family-wise false-failure rate (default 0.05)")
     parser.add_argument("--searches", type=int, default=2,
                         help="the model's searches (rounding modes), for the holm family")
+    parser.add_argument("--component", default="all",
+                        help="what the test file reduced: all (the whole model, default) or "
+                        "one component, the rest in float64")
     parser.add_argument("--out", required=True, help="JSON record to write")
     parser.set_defaults(run=run)
 
@@ -149,7 +156,8 @@ def run(args) -> None:
         if args.searches < 1:
             raise ValueError(f"--searches must be at least 1, not {args.searches}.")
         result = record(previous, analysis, args.model, args.rounding, args.exponent_bits,
-                        args.low, args.high, args.verdict, args.alpha, args.searches)
+                        args.low, args.high, args.verdict, args.alpha, args.searches,
+                        args.component)
     except ValueError as error:
         raise UsageError(str(error)) from None
     with atomic_path(args.out) as path, open(path, "w") as stream:

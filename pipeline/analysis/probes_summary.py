@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-COLUMNS = ("model", "rounding", "step", "format", "significand_bits", "variable", "passes",
+COLUMNS = ("model", "component", "rounding", "step", "format", "significand_bits", "variable", "passes",
            "score", "threshold")
 
 
@@ -17,13 +17,19 @@ def rows(records: list[dict]) -> list[dict]:
     for record in records:
         for step, probe in enumerate(record["probes"]):
             for variable, passed in probe["passes"].items():
-                table.append({"model": record["model"], "rounding": record["rounding"],
+                table.append({"model": record["model"], "component": scope(record),
+                              "rounding": record["rounding"],
                               "step": step, "format": probe["format"],
                               "significand_bits": probe["significand_bits"],
                               "variable": variable, "passes": int(passed),
                               "score": probe["scores"][variable],
                               "threshold": probe["thresholds"][variable]})
     return table
+
+
+def scope(record: dict) -> str:
+    """What a search reduced: ``all`` (the whole model) or one component."""
+    return record.get("component", "all")
 
 
 def write_tables(records: list[dict], csv_path, netcdf_path) -> None:
@@ -41,6 +47,9 @@ def write_tables(records: list[dict], csv_path, netcdf_path) -> None:
     dataset = xr.Dataset(
         {
             "model": ("probe", text("model"), {"long_name": "model name"}),
+            "component": ("probe", text("component"),
+                          {"long_name": "what the probe reduced: all (the whole model) or "
+                                        "one component, the rest in float64"}),
             "rounding": ("probe", text("rounding"), {"long_name": "rounding mode"}),
             "step": ("probe", np.array([r["step"] for r in table], np.int32),
                      {"long_name": "search step (0: first probe)", "units": "1"}),
@@ -61,7 +70,8 @@ def write_tables(records: list[dict], csv_path, netcdf_path) -> None:
         coords={"probe": ("probe", np.arange(len(table), dtype=np.int32),
                           {"long_name": "row of the probe table", "units": "1"})},
         attrs=global_attributes("lowprec: probes of the adaptive precision search",
-                                {"records": [r["model"] + ":" + r["rounding"] for r in records]}),
+                                {"records": [":".join((r["model"], scope(r), r["rounding"]))
+                                             for r in records]}),
     )
     write_dataset(dataset, netcdf_path)
 
@@ -76,10 +86,11 @@ def plot_path(records: list[dict], path) -> None:
     from pipeline.io.atomic import atomic_path
 
     figure, axis = plt.subplots(figsize=(6.5, 4))
-    for index, record in enumerate(sorted(records, key=lambda r: (r["model"], r["rounding"]))):
+    for record in sorted(records, key=lambda r: (r["model"], scope(r), r["rounding"])):
         bits = [p["significand_bits"] for p in record["probes"]]
         passed = [all(p["passes"].values()) for p in record["probes"]]
-        label = f"{record['model']} ({record['rounding']})"
+        part = "" if scope(record) == "all" else f" {scope(record)}"
+        label = f"{record['model']}{part} ({record['rounding']})"
         line, = axis.plot(range(len(bits)), bits, "-", label=label)
         for step, (width, ok) in enumerate(zip(bits, passed)):
             axis.plot(step, width, "o", color=line.get_color(),

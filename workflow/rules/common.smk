@@ -137,6 +137,8 @@ def summary_outputs():
         + map_outputs()
         + (["results/summary/probes.csv", "results/summary/probes.nc",
             "results/summary/search_path.png"] if any(map(searching, model_names())) else [])
+        + [f"results/summary/component_bits_{model}.csv" for model in model_names()
+           if search_components(model)]
     )
 
 

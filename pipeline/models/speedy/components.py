@@ -46,8 +46,10 @@ def reduced_names(text: str, moist: bool) -> tuple[str, ...]:
     unknown = [name for name in names if name not in allowed]
     if not names or unknown:
         got = ", ".join(unknown) if unknown else repr(text)
+        dry = " (the physics components need physics=speedy)" if not moist and \
+            any(name in COMPONENTS + ("physics",) for name in unknown) else ""
         raise ValueError(f"reduced_components must be 'all' or names among "
-                         f"{', '.join(allowed)}, comma-separated; got {got}")
+                         f"{', '.join(allowed)}, comma-separated; got {got}{dry}")
     expanded = []
     for name in names:
         expanded += PHYSICS if name == "physics" else (name,)

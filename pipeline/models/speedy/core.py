@@ -319,6 +319,9 @@ class Speedy:
 
     name = "speedy"
     Config = SpeedyConfig
+    # What `reduced_components` may name (a model declares its components so that the
+    # workflow's search can take them one at a time; pipeline/analysis/component_search.py).
+    component_names = components.COMPONENTS + ("physics",)
     prognostics = ("vorticity", "divergence", "temperature", "log_surface_pressure")
     # Hyperdiffusion of each prognostic (and of humidity): its damping time; ln p_s has none.
     diffused_as = ("vorticity", "divergence", "temperature", None, "humidity")
