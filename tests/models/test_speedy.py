@@ -214,8 +214,14 @@ def test_humidity_starts_from_the_dcmip_profile_and_rides_on_unchanged_dynamics(
     steps = 5 * moist.config.step_count_per_day
     dry_end = dry.snapshot(integrate(dry, dry_state, steps))
     moist_end = moist.snapshot(integrate(moist, moist_state, steps))
-    for name, values in dry_end.items():  # a passive tracer: the flow is untouched
-        assert np.array_equal(values, moist_end[name]), name
+    # A passive tracer: the flow is untouched, up to the order of the sums in the transforms
+    # (the moist model transforms humidity in the same batch as the flow, and the BLAS may
+    # block a wider matrix product differently: differences of 1e-18 to 1e-14 on 2026-12-04,
+    # with NumPy 2.4.6, where earlier runs found none). A physical coupling (a virtual
+    # temperature, say) would differ by parts in a thousand.
+    for name, values in dry_end.items():
+        scale = np.abs(values).max()
+        assert np.abs(values - moist_end[name]).max() <= 1e-12 * scale, name
     # SPEEDY's advective form is not exactly conservative, but the mass-weighted mean drifts little.
     drift = moist_end["global_mean_specific_humidity"] / first["global_mean_specific_humidity"]
     assert abs(drift[0] - 1) < 1e-4

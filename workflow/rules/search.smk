@@ -55,8 +55,12 @@ rule search_result:
             final_step(wildcards.model, wildcards.component, wildcards.rounding)),
     output:
         "results/{model}/search/{component}/{rounding}/final.json",
+    log:
+        "results/logs/search_result/{model}/{component}/{rounding}.log",
+    conda:
+        "../../envs/pipeline.yaml"
     shell:
-        "cp {input:q} {output:q}"
+        "cp {input:q} {output:q} 2> {log:q}"
 
 
 rule probes_summary:
@@ -91,8 +95,7 @@ use rule simulate as simulate_component with:
         "results/{model}/components/{component}/{format}.nc",
     params:
         settings=model_settings,
-        sets=lambda wildcards, input: set_arguments(wildcards, input) + " " + q(
-            "--set", f"reduced_components={wildcards.component}"),
+        sets=component_arguments,
         checkpoint_every=checkpoint_every,
     log:
         "results/logs/simulate/{model}/components/{component}/{format}.log",

@@ -122,6 +122,15 @@ def final_step(model, component, rounding):
     return step
 
 
+def component_arguments(wildcards, input):
+    """A component probe's ``--set`` options: the model's, and the component alone reduced."""
+    parameters = dict(config["models"][wildcards.model].get("parameters", {}))
+    if getattr(input, "spinup", None):
+        parameters["initial_file"] = input.spinup
+    parameters["reduced_components"] = wildcards.component
+    return set_options(parameters)
+
+
 def final_step_if_done(model, component, rounding):
     """The last step of one search if its records on disk show it finished, else None (read
     from the files, without asking Snakemake for the steps)."""
