@@ -26,7 +26,7 @@ import csv
 import json
 
 COLUMNS = ("model", "component", "rounding", "min_significand_bits", "format", "probes",
-           "widths_probed", "combined_passes", "failing_variables")
+           "widths_probed", "broken_monotonicity", "combined_passes", "failing_variables")
 
 
 def component_minimum(record: dict) -> int | None:
@@ -94,6 +94,9 @@ def summary_rows(model: str, records: list[dict], combined: dict[str, dict]) -> 
                      "probes": len(record["probes"]),
                      "widths_probed": " ".join(str(p["significand_bits"])
                                                for p in record["probes"]),
+                     "broken_monotonicity": " ".join(sorted(
+                         v for v, pairs in record.get("broken_monotonicity", {}).items()
+                         if pairs)),
                      "combined_passes": "", "failing_variables": ""})
     for rounding, result in combined.items():
         failing = [v for v, passed in result["passes"].items() if not passed]
@@ -101,7 +104,7 @@ def summary_rows(model: str, records: list[dict], combined: dict[str, dict]) -> 
                      "min_significand_bits": "",
                      "format": " ".join(f"{c}={f}" for c, f in result["formats"].items())
                      or "float64",
-                     "probes": 1, "widths_probed": "",
+                     "probes": 1, "widths_probed": "", "broken_monotonicity": "",
                      "combined_passes": int(not failing),
                      "failing_variables": " ".join(failing)})
     return rows

@@ -8,13 +8,29 @@ import json
 
 import numpy as np
 
-COLUMNS = ("model", "component", "rounding", "step", "format", "significand_bits", "variable", "passes",
-           "score", "threshold")
+COLUMNS = ("model", "component", "rounding", "step", "format", "significand_bits", "variable",
+           "passes", "score", "threshold", "monotone")
+
+
+def broken_widths(record: dict) -> dict[str, set[int]]:
+    """{variable: widths in a pair that breaks the monotone assumption} of one record."""
+    return {variable: {bits for pair in pairs for bits in pair}
+            for variable, pairs in record.get("broken_monotonicity", {}).items()}
+
+
+def warnings(records: list[dict]) -> list[str]:
+    """One sentence per broken pair: a width that passes below a wider one that fails."""
+    return [f"warning: {record['model']} ({scope(record)}, {record['rounding']}): {variable} "
+            f"passes {narrow} bits but fails {wide}; the answer uses the widest failure."
+            for record in records
+            for variable, pairs in sorted(record.get("broken_monotonicity", {}).items())
+            for narrow, wide in pairs]
 
 
 def rows(records: list[dict]) -> list[dict]:
     table = []
     for record in records:
+        broken = broken_widths(record)
         for step, probe in enumerate(record["probes"]):
             for variable, passed in probe["passes"].items():
                 table.append({"model": record["model"], "component": scope(record),
@@ -23,7 +39,9 @@ def rows(records: list[dict]) -> list[dict]:
                               "significand_bits": probe["significand_bits"],
                               "variable": variable, "passes": int(passed),
                               "score": probe["scores"][variable],
-                              "threshold": probe["thresholds"][variable]})
+                              "threshold": probe["thresholds"][variable],
+                              "monotone": int(probe["significand_bits"]
+                                              not in broken.get(variable, set()))})
     return table
 
 
@@ -66,6 +84,11 @@ def write_tables(records: list[dict], csv_path, netcdf_path) -> None:
                       {"long_name": "W1 to float64, mean over grid points (variable's units)"}),
             "threshold": ("probe", np.array([r["threshold"] for r in table]),
                           {"long_name": "pass threshold: null mean + 3 sd (variable's units)"}),
+            "monotone": ("probe", np.array([r["monotone"] for r in table], np.int8),
+                         {"long_name": "the probe is in no pair that breaks the monotone "
+                                       "assumption (a pass below a wider failure)",
+                          "flag_values": np.array([0, 1], np.int8),
+                          "flag_meanings": "breaks_monotonicity monotone"}),
         },
         coords={"probe": ("probe", np.arange(len(table), dtype=np.int32),
                           {"long_name": "row of the probe table", "units": "1"})},
@@ -132,3 +155,5 @@ def run(args) -> None:
             raise UsageError(f"{name} is not a probe record of 'lowprec probe'.")
     write_tables(records, args.csv, args.netcdf)
     plot_path(records, args.plot)
+    for line in warnings(records):
+        print(line)

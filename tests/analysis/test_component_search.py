@@ -56,7 +56,8 @@ def test_a_combination_is_of_one_rounding_mode_and_of_components_only(tmp_path):
 
 def test_the_table_has_a_row_per_search_and_one_per_combination():
     records = [record("physics", "nearest", {"u": 12, "T": 10}),
-               record("dynamics", "nearest", {"u": None, "T": 10})]
+               {**record("dynamics", "nearest", {"u": None, "T": 10}),
+                "broken_monotonicity": {"u": [[9, 11]], "T": []}}]
     combined = {"nearest": {"passes": {"u": True, "T": False},
                             "formats": {"physics": "e11m12"}}}
     rows = summary_rows("speedy", records, combined)
@@ -65,3 +66,4 @@ def test_the_table_has_a_row_per_search_and_one_per_combination():
         ("combined", "", "physics=e11m12")]
     assert rows[-1]["combined_passes"] == 0 and rows[-1]["failing_variables"] == "T"
     assert rows[0]["probes"] == 2 and rows[0]["widths_probed"] == "14 10"
+    assert rows[0]["broken_monotonicity"] == "u" and rows[1]["broken_monotonicity"] == ""

@@ -51,3 +51,20 @@ def test_a_broken_monotone_assumption_is_reported_and_read_conservatively():
 def test_bad_bounds_are_refused():
     with pytest.raises(ValueError, match="1 <= low <= high"):
         next_probe({}, ["x"], 12, 10)
+
+
+def test_the_summary_flags_and_warns_of_a_broken_monotone_assumption():
+    from pipeline.analysis.probes_summary import rows, warnings
+
+    probes = [{"format": f"e11m{bits}", "significand_bits": bits, "passes": {"x": ok, "y": True},
+               "scores": {"x": 1.0, "y": 0.1}, "thresholds": {"x": 0.5, "y": 0.5}}
+              for bits, ok in ((12, False), (8, True), (16, True))]
+    verdicts = {"x": {p["significand_bits"]: p["passes"]["x"] for p in probes},
+                "y": {p["significand_bits"]: True for p in probes}}
+    record = {"model": "lorenz63", "component": "all", "rounding": "nearest", "probes": probes,
+              "broken_monotonicity": {v: broken_monotonicity(verdicts[v]) for v in verdicts}}
+    flags = {(r["variable"], r["significand_bits"]): r["monotone"] for r in rows([record])}
+    assert flags == {("x", 12): 0, ("x", 8): 0, ("x", 16): 1,
+                     ("y", 12): 1, ("y", 8): 1, ("y", 16): 1}
+    assert warnings([record]) == ["warning: lorenz63 (all, nearest): x passes 8 bits but fails "
+                                  "12; the answer uses the widest failure."]
