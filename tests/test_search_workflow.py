@@ -40,6 +40,10 @@ def test_bisection_in_the_workflow_resumes_after_an_interruption(tmp_path, run_t
     last = json.loads(records[-1].read_text())
     assert last["next"] is None
     widths = [p["significand_bits"] for p in last["probes"]]
+    for probe in last["probes"]:  # a narrow failure is judged again on a fresh ensemble
+        if "repeat" in probe:
+            assert (tmp_path / "results" / "heat_column" / "repeat" / "all" /
+                    f"{probe['format']}-ensemble4.nc").is_file()
     assert len(widths) == len(set(widths)) <= 5  # ceil(log2(23 - 8 + 2)) = 5 for one variable
     with open(tmp_path / "results" / "summary" / "minimal_bits.csv") as stream:
         rows = {(r["variable"], r["rounding"]): r["min_significand_bits"]
@@ -104,6 +108,11 @@ def test_each_component_is_searched_alone_and_the_minima_are_run_together(tmp_pa
                                dataset.attrs["component_formats"].split(", "))
             assert {name for name, fmt in formats.items() if fmt != "float64"} == set(reduced)
             assert {formats[name] for name in reduced} == {probe["format"]}
+        for probe in last["probes"]:  # a narrow failure is judged again on ensemble 3 + 1
+            if "repeat" in probe:
+                assert probe["repeat"]["ensemble"] == 4
+                assert (results / "speedy" / "repeat" / component /
+                        f"{probe['format']}-ensemble4.nc").is_file()
         if bits is not None:
             expected.update({name: f"e11m{bits}" for name in reduced})
     # The confirmation run holds every component at its own minimum.

@@ -9,8 +9,10 @@ in float64 (`pipeline.analysis.component_search`). Its record is a small JSON fi
     {"model", "component", "rounding", "exponent_bits", "low", "high", "step", "verdict", "alpha",
      "probes": [{"format", "significand_bits", "passes": {variable: bool},
                  "scores": {variable: W1}, "thresholds": {variable: threshold},
-                 "pvalues": {variable: p} (verdict holm)}, ...],
+                 "pvalues": {variable: p} (verdict holm),
+                 "repeat": {"ensemble", "passes", "scores", ...} (a repeated probe)}, ...],
      "next": bits or null, "minimal_bits": {variable: bits or null} (when done),
+     "repeat": {"ensemble", "variables"} (when the next step repeats this width),
      "broken_monotonicity": {variable: [[passing, wider failing], ...]}}
 
 The verdict is the workflow's (config ``verdict``): ``null-spread`` passes a variable while
@@ -61,11 +63,54 @@ def probe_passes(analysis, variables, verdict: str, alpha: float, low: int, high
     return {v: p > limit for v, p in pvalues.items()}, pvalues
 
 
+def narrow_failures(analysis, passes: dict, pvalues: dict, verdict: str, alpha: float,
+                    low: int, high: int, searches: int) -> list[str]:
+    """The variables that failed by a little: under null-spread a score at most one null
+    standard deviation above the threshold (mean + 4 sd), under holm a p-value at least a
+    tenth of the limit. Variables without null scores are never narrow."""
+    narrow = []
+    for variable, passed in passes.items():
+        if passed:
+            continue
+        if verdict == "holm":
+            limit = alpha / ((high - low + 1) * len(passes) * searches)
+            if pvalues[variable] >= limit / 10:
+                narrow.append(variable)
+        elif f"null_score_{variable}" in analysis:
+            nulls = analysis[f"null_score_{variable}"].values.astype(float)
+            score = float(analysis[f"score_{variable}"].values[0])
+            threshold = float(analysis[f"threshold_{variable}"].values)
+            if nulls.size >= 2 and score <= threshold + nulls.std(ddof=1):
+                narrow.append(variable)
+    return narrow
+
+
+def judged(analysis, variables, verdict, alpha, low, high, searches) -> dict:
+    """One ensemble's verdicts, scores and thresholds (and p-values under holm)."""
+    passes, pvalues = probe_passes(analysis, variables, verdict, alpha, low, high, searches)
+    entry = {"passes": passes,
+             "scores": {v: float(analysis[f"score_{v}"].values[0]) for v in variables},
+             "thresholds": {v: float(analysis[f"threshold_{v}"].values) for v in variables}}
+    if pvalues:
+        entry["pvalues"] = pvalues
+    return entry
+
+
 def record(previous: dict | None, analysis, model: str, rounding: str, exponent_bits: int,
            low: int, high: int, verdict: str = "null-spread", alpha: float = 0.05,
-           searches: int = 2, component: str = "all") -> dict:
+           searches: int = 2, component: str = "all", repeat_ensemble: int | None = None) -> dict:
     """The next record: ``previous`` (None at step 0) plus the verdicts of ``analysis``
-    (an analysis dataset of one test format) under ``verdict``."""
+    (an analysis dataset of one test ensemble) under ``verdict``.
+
+    With ``repeat_ensemble``, a probe where some variable failed narrowly
+    (`narrow_failures`) is not settled yet: the record names the same width again, with
+    ``"repeat": {"ensemble": repeat_ensemble, "variables": [...]}``, and the next step's
+    analysis, of that fresh ensemble at the same width, judges those variables again: they
+    fail only if they fail there too. A repeat can only turn a failure into a pass, so the
+    chance that a format as good as float64 fails stays at most the stated rate; it spends
+    one ensemble on each narrow failure to spare the search a chance failure near the
+    threshold (the monotonicity breaks and lost wide formats of a single ensemble).
+    """
     from pipeline.analysis.summary import analysis_variables
 
     variables = analysis_variables(analysis)
@@ -78,26 +123,40 @@ def record(previous: dict | None, analysis, model: str, rounding: str, exponent_
         raise ValueError(f"The previous record was judged by {previous.get('verdict')} "
                          f"(alpha {previous.get('alpha')}), not {verdict} (alpha {alpha}); "
                          "a search keeps one verdict (remove its records to change it).")
-    passes, pvalues = probe_passes(analysis, variables, verdict, alpha, low, high, searches)
-    entry = {"format": fmt.name, "significand_bits": fmt.significand_bits, "passes": passes,
-             "scores": {v: float(analysis[f"score_{v}"].values[0]) for v in variables},
-             "thresholds": {v: float(analysis[f"threshold_{v}"].values) for v in variables}}
-    if pvalues:
-        entry["pvalues"] = pvalues
-    probes = list(previous["probes"]) if previous else []
-    if any(p["significand_bits"] == entry["significand_bits"] for p in probes):
-        raise ValueError(f"{fmt.name} was probed already.")
-    probes.append(entry)
-    verdicts = {v: {p["significand_bits"]: p["passes"][v] for p in probes} for v in variables}
-    following = next_probe(verdicts, variables, low, high)
     if previous and previous.get("component", "all") != component:
         raise ValueError(f"The previous record is of the search of "
                          f"{previous.get('component', 'all')}, not {component}.")
-    result = {"model": model, "component": component, "rounding": rounding, "exponent_bits": exponent_bits,
-              "low": low, "high": high, "step": len(probes) - 1, "verdict": verdict,
+    pending = previous.get("repeat") if previous else None
+    probes = list(previous["probes"]) if previous else []
+    result_of = judged(analysis, variables, verdict, alpha, low, high, searches)
+    narrow = []
+    if pending:
+        entry = dict(probes.pop())
+        if entry["significand_bits"] != fmt.significand_bits:
+            raise ValueError(f"The previous record asks to repeat {entry['format']}, not "
+                             f"{fmt.name}.")
+        entry["repeat"] = {"ensemble": pending["ensemble"], **result_of}
+        entry["passes"] = {v: entry["passes"][v] or
+                           (v in pending["variables"] and result_of["passes"][v])
+                           for v in variables}
+    else:
+        entry = {"format": fmt.name, "significand_bits": fmt.significand_bits, **result_of}
+        if any(p["significand_bits"] == entry["significand_bits"] for p in probes):
+            raise ValueError(f"{fmt.name} was probed already.")
+        if repeat_ensemble is not None:
+            narrow = narrow_failures(analysis, result_of["passes"], result_of.get("pvalues", {}),
+                                     verdict, alpha, low, high, searches)
+    probes.append(entry)
+    verdicts = {v: {p["significand_bits"]: p["passes"][v] for p in probes} for v in variables}
+    following = fmt.significand_bits if narrow else next_probe(verdicts, variables, low, high)
+    result = {"model": model, "component": component, "rounding": rounding,
+              "exponent_bits": exponent_bits, "low": low, "high": high,
+              "step": previous["step"] + 1 if previous else 0, "verdict": verdict,
               "alpha": alpha, "probes": probes,
               "next": following,
               "broken_monotonicity": {v: broken_monotonicity(verdicts[v]) for v in variables}}
+    if narrow:
+        result["repeat"] = {"ensemble": repeat_ensemble, "variables": narrow}
     if following is None:
         result["minimal_bits"] = {v: minimal_bits(verdicts[v], low, high) for v in variables}
     return result
@@ -125,6 +184,9 @@ def add_command(subparsers) -> None:
                         help="the holm verdict's family-wise false-failure rate (default 0.05)")
     parser.add_argument("--searches", type=int, default=2,
                         help="the model's searches (rounding modes), for the holm family")
+    parser.add_argument("--repeat-ensemble", type=int, metavar="N",
+                        help="repeat a probe where a variable failed narrowly with ensemble N "
+                        "(above the null's indices); without it no probe is repeated")
     parser.add_argument("--component", default="all",
                         help="what the test file reduced: all (the whole model, default) or "
                         "one component, the rest in float64")
@@ -157,7 +219,7 @@ def run(args) -> None:
             raise ValueError(f"--searches must be at least 1, not {args.searches}.")
         result = record(previous, analysis, args.model, args.rounding, args.exponent_bits,
                         args.low, args.high, args.verdict, args.alpha, args.searches,
-                        args.component)
+                        args.component, args.repeat_ensemble)
     except ValueError as error:
         raise UsageError(str(error)) from None
     with atomic_path(args.out) as path, open(path, "w") as stream:

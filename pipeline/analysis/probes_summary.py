@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 COLUMNS = ("model", "component", "rounding", "step", "format", "significand_bits", "variable",
-           "passes", "score", "threshold", "monotone")
+           "passes", "score", "threshold", "monotone", "repeated")
 
 
 def broken_widths(record: dict) -> dict[str, set[int]]:
@@ -41,7 +41,8 @@ def rows(records: list[dict]) -> list[dict]:
                               "score": probe["scores"][variable],
                               "threshold": probe["thresholds"][variable],
                               "monotone": int(probe["significand_bits"]
-                                              not in broken.get(variable, set()))})
+                                              not in broken.get(variable, set())),
+                              "repeated": int("repeat" in probe)})
     return table
 
 
@@ -89,6 +90,11 @@ def write_tables(records: list[dict], csv_path, netcdf_path) -> None:
                                        "assumption (a pass below a wider failure)",
                           "flag_values": np.array([0, 1], np.int8),
                           "flag_meanings": "breaks_monotonicity monotone"}),
+            "repeated": ("probe", np.array([r["repeated"] for r in table], np.int8),
+                         {"long_name": "a narrow failure at this width was judged again on "
+                                       "a fresh ensemble",
+                          "flag_values": np.array([0, 1], np.int8),
+                          "flag_meanings": "single repeated"}),
         },
         coords={"probe": ("probe", np.arange(len(table), dtype=np.int32),
                           {"long_name": "row of the probe table", "units": "1"})},

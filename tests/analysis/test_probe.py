@@ -69,3 +69,48 @@ def test_a_search_keeps_one_verdict_and_holm_needs_p_values():
                HIGH, "holm", 0.05, 2)
     with pytest.raises(ValueError, match="need at least three null ensembles"):
         record(None, analysis("e11m13", {"x": True}), "m", "nearest", 11, LOW, HIGH, "holm")
+
+
+def null_analysis(fmt, scores, nulls=(0.10, 0.12, 0.14, 0.16)):
+    """An analysis with null scores: threshold mean + 3 sd, as `compare_ensembles` makes it."""
+    nulls = np.asarray(nulls)
+    threshold = nulls.mean() + 3 * nulls.std(ddof=1)
+    data = {"format": ("format", [fmt]), "null": ("null", np.arange(1, nulls.size + 1))}
+    for variable, score in scores.items():
+        data[f"passes_{variable}"] = ("format", [score <= threshold])
+        data[f"score_{variable}"] = ("format", [score])
+        data[f"threshold_{variable}"] = ((), threshold)
+        data[f"null_score_{variable}"] = ("null", nulls)
+    return xr.Dataset(data), threshold, nulls.std(ddof=1)
+
+
+def test_a_narrow_failure_is_judged_again_on_a_fresh_ensemble():
+    _, threshold, sd = null_analysis("e11m13", {})
+    narrow, clear = threshold + 0.5 * sd, threshold + 2 * sd
+    first, _, _ = null_analysis("e11m13", {"x": narrow, "y": clear, "z": 0.1})
+    made = record(None, first, "lorenz63", "nearest", 11, LOW, HIGH, repeat_ensemble=5)
+    # Only x failed within one null sd of the threshold: the same width again, ensemble 5.
+    assert made["repeat"] == {"ensemble": 5, "variables": ["x"]}
+    assert made["next"] == 13 and "minimal_bits" not in made
+    again, _, _ = null_analysis("e11m13", {"x": 0.11, "y": 0.11, "z": 0.5})
+    settled = record(made, again, "lorenz63", "nearest", 11, LOW, HIGH, repeat_ensemble=5)
+    probe, = settled["probes"]
+    # x passes on the repeat; y (a clear failure) and z (passed the first) keep their verdicts.
+    assert probe["passes"] == {"x": True, "y": False, "z": True}
+    assert probe["repeat"]["ensemble"] == 5 and probe["repeat"]["scores"]["x"] == 0.11
+    assert "repeat" not in settled and settled["step"] == 1
+    assert settled["next"] == next_probe(
+        {v: {13: ok} for v, ok in probe["passes"].items()}, ["x", "y", "z"], LOW, HIGH)
+    failed_again, _, _ = null_analysis("e11m13", {"x": clear, "y": 0.1, "z": 0.1})
+    kept = record(made, failed_again, "lorenz63", "nearest", 11, LOW, HIGH, repeat_ensemble=5)
+    assert kept["probes"][0]["passes"] == {"x": False, "y": False, "z": True}
+    # Without a repeat ensemble, no probe is repeated.
+    assert "repeat" not in record(None, first, "lorenz63", "nearest", 11, LOW, HIGH)
+
+
+def test_under_holm_a_p_value_within_a_tenth_of_the_limit_is_narrow():
+    limit = 0.05 / ((HIGH - LOW + 1) * 2 * 2)
+    made = record(None, analysis("e11m13", {"x": False, "y": False},
+                                 {"x": limit / 5, "y": limit / 20}), "lorenz63", "nearest", 11,
+                  LOW, HIGH, verdict="holm", repeat_ensemble=4)
+    assert made["repeat"] == {"ensemble": 4, "variables": ["x"]}

@@ -17,11 +17,8 @@ checkpoint probe:
             "results/{model}/null/float64-ensemble{ensemble}.nc",
             model=wildcards.model, ensemble=null_ensembles(wildcards.model),
         ),
-        test=lambda wildcards: probe_test_file(
-            wildcards.model, wildcards.component,
-            probe_format_name(wildcards.model, wildcards.component, wildcards.rounding,
-                              int(wildcards.step)),
-        ),
+        test=lambda wildcards: probe_test_path(
+            wildcards.model, wildcards.component, wildcards.rounding, int(wildcards.step)),
         previous=lambda wildcards: [] if int(wildcards.step) == 0 else probe_record_path(
             wildcards.model, wildcards.component, wildcards.rounding, int(wildcards.step) - 1),
     output:
@@ -31,6 +28,7 @@ checkpoint probe:
         settings=lambda wildcards: search_settings(wildcards.model),
         verdict=lambda wildcards: verdict_options(),
         searches=lambda wildcards: search_count(wildcards.model),
+        repeat=lambda wildcards: repeat_options(wildcards.model),
     log:
         "results/logs/probe/{model}/{component}/{rounding}-{step}.log",
     resources:
@@ -42,7 +40,7 @@ checkpoint probe:
         " --test {input.test:q} {params.previous} --rounding {wildcards.rounding:q}"
         " --exponent-bits {params.settings[exponent_bits]:q} --low {params.settings[low]:q}"
         " --high {params.settings[high]:q} {params.verdict} --searches {params.searches:q}"
-        " --component {wildcards.component:q} --out {output:q} > {log:q} 2>&1"
+        " {params.repeat} --component {wildcards.component:q} --out {output:q} > {log:q} 2>&1"
 
 
 # The last record of one search under a fixed name: rules that need every search's answer ask
@@ -101,6 +99,38 @@ use rule simulate as simulate_component with:
         "results/logs/simulate/{model}/components/{component}/{format}.log",
     benchmark:
         "results/benchmarks/simulate/{model}/components/{component}/{format}.tsv"
+
+
+# A fresh ensemble at a probed format (index above the null's), where a probe failed narrowly.
+rule simulate_repeat:
+    input:
+        unpack(spinup_input),
+    output:
+        "results/{model}/repeat/{component}/{format}-ensemble{ensemble}.nc",
+    wildcard_constraints:
+        model=model_pattern(external=False),
+    params:
+        settings=model_settings,
+        sets=component_arguments,
+        checkpoint_every=checkpoint_every,
+    log:
+        "results/logs/simulate/{model}/repeat/{component}/{format}-ensemble{ensemble}.log",
+    benchmark:
+        "results/benchmarks/simulate/{model}/repeat/{component}/{format}-ensemble{ensemble}.tsv"
+    threads: model_tasks
+    resources:
+        tasks=model_tasks,
+        mpi=mpi_launcher(model_tasks),
+        **cluster_resources("simulate"),
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "{resources.mpi} lowprec simulate {wildcards.model:q}"
+        " --format {wildcards.format:q} --ensemble {wildcards.ensemble:q}"
+        " --members {params.settings[members]:q}"
+        " --members-per-task {params.settings[members_per_task]:q}"
+        " --seed {params.settings[seed]:q} --tasks {resources.tasks:q} {params.sets}"
+        " --checkpoint-every {params.checkpoint_every:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule simulate_combined:

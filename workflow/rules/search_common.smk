@@ -17,7 +17,7 @@ wildcard_constraints:
 def search_settings(model):
     """The search's settings for one model: the global `search` block, then the model's."""
     settings = {"mode": "fixed", "low": 4, "high": 23, "exponent_bits": 11,
-                "roundings": ["nearest", "stochastic"], "components": [],
+                "roundings": ["nearest", "stochastic"], "components": [], "repeat": True,
                 **config.get("search", {})}
     settings.update(config["models"][model].get("search", {}))
     return settings
@@ -49,6 +49,29 @@ def probe_test_file(model, component, format_name):
     if component == "all":
         return f"results/{model}/{format_name}.nc"
     return f"results/{model}/components/{component}/{format_name}.nc"
+
+
+def repeat_ensemble(model):
+    """The ensemble index of a repeated probe: the first above the null's."""
+    return len(null_ensembles(model)) + 1
+
+
+def repeat_options(model):
+    """``--repeat-ensemble N`` when the model's search repeats narrow failures (`repeat`)."""
+    return q("--repeat-ensemble", repeat_ensemble(model)) if search_settings(model)["repeat"] \
+        else ""
+
+
+def probe_test_path(model, component, rounding, step):
+    """The ensemble step ``step`` judges: the probed format's run, or, where the last step
+    asks for a repeat, a fresh ensemble at the same format."""
+    name = probe_format_name(model, component, rounding, step)
+    if step > 0:
+        pending = probe_record(model, component, rounding, step - 1).get("repeat")
+        if pending:
+            return (f"results/{model}/repeat/{component}/{name}"
+                    f"-ensemble{pending['ensemble']}.nc")
+    return probe_test_file(model, component, name)
 
 
 def probe_record_path(model, component, rounding, step):
@@ -123,11 +146,13 @@ def final_step(model, component, rounding):
 
 
 def component_arguments(wildcards, input):
-    """A component probe's ``--set`` options: the model's, and the component alone reduced."""
+    """A component probe's ``--set`` options: the model's, and the component alone reduced
+    (none added for the whole model, ``all``)."""
     parameters = dict(config["models"][wildcards.model].get("parameters", {}))
     if getattr(input, "spinup", None):
         parameters["initial_file"] = input.spinup
-    parameters["reduced_components"] = wildcards.component
+    if wildcards.component != "all":
+        parameters["reduced_components"] = wildcards.component
     return set_options(parameters)
 
 
