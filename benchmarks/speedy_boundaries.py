@@ -3,6 +3,7 @@ and its figures for docs/speedy-boundaries.md, with the calibration figure besid
 
     python benchmarks/speedy_boundaries.py [--truncation 21] [--days 40] [--spinup 10]
         [--season perpetual-january] [--boundaries ../shared/data/speedy-t30]
+        [--land-model slab|prescribed]
 
 Prints the wall time of the run and, measured just before it in the same process, the dry
 float64 ms/step of benchmarks/bench_speedy.py's calibration case (T30, 100 steps, the figure
@@ -58,17 +59,19 @@ def main() -> None:
     parser.add_argument("--spinup", type=float, default=10.0, help="days left out of the means")
     parser.add_argument("--season", default="perpetual-january")
     parser.add_argument("--boundaries", default=default_directory())
+    parser.add_argument("--land-model", default="slab", choices=("slab", "prescribed"))
     args = parser.parse_args()
     calibration = calibration_ms_per_step()
     cfg = parse_overrides(Speedy.Config, {
         "truncation": str(args.truncation), "physics": "speedy", "days": str(args.days),
-        "output_interval_hours": "24", "boundaries": args.boundaries, "season": args.season},
+        "output_interval_hours": "24", "boundaries": args.boundaries, "season": args.season,
+        "land_model": args.land_model},
         "speedy")
     start = time.perf_counter()
     result = run_block(Speedy, cfg, FLOAT64, 1, 0, 0, [0])
     wall = time.perf_counter() - start
     model = Speedy(cfg, FLOAT64)
-    print(f"T{args.truncation} {args.season}, {args.days:g} days, float64, 1 member: wall "
+    print(f"T{args.truncation} {args.season}, land {args.land_model}, {args.days:g} days, float64, 1 member: wall "
           f"{wall:.1f} s ({1e3 * wall / (args.days * cfg.step_count_per_day):.0f} ms/step); "
           f"calibration (bench_speedy.py dry float64 T30) {calibration:.1f} ms/step")
     if not np.isnan(result.blowup_time).all():

@@ -202,7 +202,7 @@ def test_files_name_their_component_formats_and_the_analysis_takes_them_as_tests
         assert dataset.attrs["component_formats"] == (
             "dynamics=float64, column=e11m12, convection=e11m10, condensation=float64, "
             "clouds=float64, shortwave=float64, longwave=float64, surface_fluxes=float64, "
-            "vertical_diffusion=float64")
+            "vertical_diffusion=float64, land=float64")
     out = tmp_path / "analysis.nc"
     run_tool("lowprec", "analyse", "speedy", "--reference", reference, "--null", *nulls,
              "--test", mixed, "--out", out)

@@ -28,8 +28,10 @@ speedy.f90 does (``land_model_init``, ``sea_model_init``, ``couple_sea_atm``,
   colder; the surface temperature the atmosphere sees is that mix, sst + ice (T_ice - sst);
 * albedo: snow cover min(1, snowd / 60 kg m-2), land alb0 + cover (0.6 - alb0), sea
   0.07 + ice (0.6 - 0.07), mixed by the land fraction;
-* land temperature: the climatology (stl) -- SPEEDY's option land_coupling_flag = 0; its
-  slab land model (land_coupling_flag = 1) is the next step;
+* land temperature: the climatology (stl), which SPEEDY's slab land model
+  (`pipeline.models.speedy.land_model`, ``land_model=slab``, the default) relaxes its
+  prognostic land temperature to, or which the physics sees as it is
+  (``land_model=prescribed``, SPEEDY's land_coupling_flag = 0);
 * the insolation of the date (`speedy_season`).
 
 ``season``: ``perpetual-january`` (Paxton et al. 2022's runs: every field and the
@@ -83,15 +85,18 @@ class Boundaries:
     soil_water: np.ndarray | None = None
     drag_factor: np.ndarray | None = None
     snow_depth: np.ndarray | None = None  # kg m-2
+    land_albedo: np.ndarray | None = None  # the land's own, snow included
 
-    def surface(self, convert, surface_geopotential) -> SurfaceBoundary:
+    def surface(self, convert, surface_geopotential, slab_land: bool = False) -> SurfaceBoundary:
         """The physics' view, rounded to the run's format through ``convert``;
         ``surface_geopotential`` (m2 s-2, (lon, lat)) comes from the dynamical core's
-        orography."""
+        orography. ``slab_land``: with the land's albedo, so that the physics computes the
+        heat flux into the land for the slab land model."""
         c = lambda values: convert(np.asarray(values, dtype=np.float64))  # noqa: E731
         solar = self.solar
-        land = (None, None, None) if self.land_temperature is None else (
-            c(self.land_temperature), c(self.soil_water), c(self.drag_factor))
+        land = (None, None, None, None) if self.land_temperature is None else (
+            c(self.land_temperature), c(self.soil_water), c(self.drag_factor),
+            c(self.land_albedo) if slab_land else None)
         return SurfaceBoundary(
             c(self.sea_surface_temperature), c(self.albedo), c(self.land_fraction),
             c(np.asarray(surface_geopotential) / HEAT_CAPACITY), c(solar.insolation),
@@ -212,7 +217,7 @@ class Climatology:
             season, self.land_fraction, surface_sst, ice, albedo, season, solar,
             mean_conserving_in_time(self.land_temperature, month, tmonth),
             np.clip(linear_in_time(self.soil_water, month, tmonth), 0.0, 1.0),
-            orographic_drag_factor(GRAVITY * self.orography), snow)
+            orographic_drag_factor(GRAVITY * self.orography), snow, land_albedo)
 
 
 @functools.lru_cache(maxsize=4)

@@ -9,7 +9,10 @@ convection kept in double, for one). Here the model is cut into
   relative humidity, dry static energy, the sum of the schemes' fluxes into tendencies) and
   what passes between the schemes, including the radiation kept between its calls;
 * the schemes ``convection``, ``condensation`` (large-scale), ``clouds``, ``shortwave``,
-  ``longwave``, ``surface_fluxes`` and ``vertical_diffusion``.
+  ``longwave``, ``surface_fluxes`` and ``vertical_diffusion``;
+* ``land``: SPEEDY's slab land model (`pipeline.models.speedy.land_model`, with
+  ``boundaries=DIR``): the net heat flux into the land, its daily sum and the daily step,
+  and the land temperature it holds.
 
 Each component's constants and boundary fields are rounded to its format once, at set-up;
 its inputs are taken into its format on entry and its results reach the column in the
@@ -17,9 +20,9 @@ column's format (`pipeline.precision.components`); the physics' tendencies are t
 the dynamics' format where the core adds them. A stochastic component has its own stream.
 
 Which format each gets (``component_formats``): ``<component>_format`` when set; else, for
-the column and the schemes, ``physics_format`` when set; else the run's format if the
-component is among ``reduced_components`` ("all" by default; "physics" names the column and
-every scheme), else float64. So ``--format e11m10 --set physics_format=float64`` reduces the
+the column, the schemes and the land, ``physics_format`` when set; else the run's format if the
+component is among ``reduced_components`` ("all" by default; "physics" names the column,
+every scheme and the land), else float64. So ``--format e11m10 --set physics_format=float64`` reduces the
 dynamics alone, and ``--format e11m10 --set reduced_components=convection`` reduces
 convection alone, the rest in float64.
 """
@@ -30,7 +33,7 @@ from pipeline.precision import NumberFormat
 
 SCHEMES = ("convection", "condensation", "clouds", "shortwave", "longwave", "surface_fluxes",
            "vertical_diffusion")
-PHYSICS = ("column",) + SCHEMES
+PHYSICS = ("column",) + SCHEMES + ("land",)
 COMPONENTS = ("dynamics",) + PHYSICS
 FORMAT_KEYS = ("physics_format",) + tuple(f"{name}_format" for name in COMPONENTS)
 

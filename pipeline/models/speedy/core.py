@@ -92,6 +92,7 @@ INITIAL_STATES = ("rest", "jablonowski-williamson", "jablonowski-williamson-bala
 FORCINGS = ("held-suarez", "none")
 PHYSICS = ("held-suarez", "speedy", "none")
 TEMPERATURE_FORMS = ("anomaly", "absolute")
+LAND_MODELS = ("slab", "prescribed")
 GRAMS_PER_KILOGRAM = 1000.0  # q is held in g kg-1 (SPEEDY's unit)
 
 
@@ -131,6 +132,9 @@ class SpeedyConfig:
     # or annual (the date advances from 1 January); "" picks equinox over the aquaplanet and
     # perpetual-january with boundaries=DIR.
     season: str = ""
+    # physics=speedy with boundaries=DIR: slab (SPEEDY's slab land model, its default
+    # land_coupling_flag = 1) or prescribed (the land temperature climatology); "" is slab.
+    land_model: str = ""
     radiation_steps: int = 3  # physics=speedy: shortwave radiation every this many steps (nstrad)
     solar_constant: float = 1368.0  # W m-2 (SPEEDY: 4 x 342)
     temperature_prognostic: str = "anomaly"  # anomaly: T - T_ref(sigma) held; absolute: T
@@ -156,6 +160,7 @@ class SpeedyConfig:
     longwave_format: str = ""
     surface_fluxes_format: str = ""
     vertical_diffusion_format: str = ""
+    land_format: str = ""
 
     @property
     def effective_season(self) -> str:
@@ -164,6 +169,13 @@ class SpeedyConfig:
         if self.season:
             return self.season
         return "equinox" if self.boundaries == "aquaplanet" else "perpetual-january"
+
+    @property
+    def effective_land_model(self) -> str:
+        """``land_model``, or its default: slab with SPEEDY's files, none otherwise."""
+        if self.physics != "speedy" or self.boundaries == "aquaplanet":
+            return "none"
+        return self.land_model or "slab"
 
     def check(self) -> str | None:
         grid = self.grid
@@ -218,8 +230,19 @@ class SpeedyConfig:
             if self.boundaries != "aquaplanet" and self.effective_season == "equinox":
                 return ("season=equinox goes with the aquaplanet only; with boundaries=DIR use "
                         "perpetual-january or annual")
-        elif self.season:
-            return "season applies to physics=speedy only"
+            if self.land_model not in ("",) + LAND_MODELS:
+                return (f"land_model must be one of {', '.join(LAND_MODELS)}, "
+                        f"got {self.land_model!r}")
+            if self.land_model and self.boundaries == "aquaplanet":
+                return (f"land_model={self.land_model} needs boundaries=DIR (SPEEDY's files); "
+                        "the aquaplanet has no land")
+            slab_only = [name for name in self.physics_output_names
+                         if name in moist_coupling.LAND_VARIABLES]
+            if slab_only and self.effective_land_model != "slab":
+                return (f"physics_outputs {', '.join(slab_only)} needs the slab land model "
+                        "(boundaries=DIR with land_model=slab)")
+        elif self.season or self.land_model:
+            return "season and land_model apply to physics=speedy only"
         if self.orography == "boundaries" and (self.physics != "speedy"
                                                or self.boundaries == "aquaplanet"):
             return "orography=boundaries needs physics=speedy with boundaries=DIR"
@@ -259,7 +282,9 @@ class SpeedyConfig:
     @property
     def physics_output_names(self) -> list[str]:
         if self.physics_outputs.strip() == "all":
-            return list(moist_coupling.VARIABLES)
+            return [name for name in moist_coupling.VARIABLES
+                    if name not in moist_coupling.LAND_VARIABLES
+                    or self.effective_land_model == "slab"]
         return [name.strip() for name in self.physics_outputs.split(",") if name.strip()]
 
     @property
@@ -499,6 +524,8 @@ class Speedy:
             start = 2 * len(self.prognostics)
             owners[start:start + moist_coupling.MEMORY_FIELDS] = \
                 ["column"] * moist_coupling.MEMORY_FIELDS
+            land = start + moist_coupling.SUMS_END
+            owners[land:count - 1] = ["land"] * (count - 1 - land)  # the steps stay last
         return owners
 
     def _diffusion_rates(self, hyper, laplacian) -> dict:
@@ -800,7 +827,12 @@ class Speedy:
         noise = np.array([f64.to_spectral(rng.standard_normal(shape)) for rng in perturbation_rngs])
         fields = [np.repeat(x[None], members, axis=0) for x in prognostics]
         fields[2] = fields[2] + config.perturbation * noise
-        extra = self.moist.initial_fields(members) if self.moist is not None else []
+        extra = []
+        if self.moist is not None:
+            land = None
+            if config.initial_file and self.moist.land is not None:
+                land = _initial_land_temperature(config.initial_file, self.grid)
+            extra = self.moist.initial_fields(members, land)
         return (*fields, *[x.copy() for x in fields], *extra, np.zeros(members))
 
     def vorticity_divergence(self, u, v):
@@ -960,3 +992,22 @@ def _initial_fields(path: str, grid: Grid, levels: int):
         humidity = transform.to_spectral(GRAMS_PER_KILOGRAM
                                          * np.swapaxes(last["specific_humidity"], -1, -2))
     return curl, divergence, transform.to_spectral(temperature), log_ps, humidity
+
+
+def _initial_land_temperature(path: str, grid: Grid):
+    """The last land_surface_temperature (K, (lon, lat)) of member 0 in a speedy file, or None
+    when the file has none (the slab land model then starts from the climatology)."""
+    import xarray as xr
+
+    with xr.open_dataset(path, decode_times=False) as data:
+        if "land_surface_temperature" not in data:
+            return None
+        values = np.asarray(data["land_surface_temperature"].isel(member=0, time=-1).values,
+                            dtype=np.float64)
+    if values.shape != (grid.nlat, grid.nlon):
+        from pipeline.models.base import ModelParameterError
+
+        raise ModelParameterError(
+            f"initial_file {path} holds land_surface_temperature of shape {values.shape}, but "
+            f"this model needs {(grid.nlat, grid.nlon)} (lat, lon).")
+    return np.swapaxes(values, -1, -2)

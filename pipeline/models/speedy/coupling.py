@@ -16,17 +16,26 @@ Beyond the prognostics the model state carries
 * float64 sums of the diagnostics over the current output window and their count: the
   physics computes each step's fluxes in the run's format, the window means are exact. A
   window ends at each output time (every output interval after the spin-up), so a file's
-  precipitation at time t is the mean rate over (t - interval, t].
+  precipitation at time t is the mean rate over (t - interval, t];
+* with SPEEDY's slab land model (``land_model=slab``, the default with ``boundaries=DIR``;
+  `pipeline.models.speedy.land_model`): the land temperature of each member and the day's
+  running mean of the heat flux into the land, in the land component's format. The land
+  steps at the first physics call of each new model day, with the mean of the day before;
+  the physics sees the land temperature of the state. A run from an ``initial_file`` takes
+  the file's last land_surface_temperature when it has one, else the climatology.
 
 Both live in the state so that a checkpointed run resumes bit for bit.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from pipeline.models.base import Variable
-from pipeline.models.speedy.boundaries import load_boundaries
+from pipeline.models.speedy import land_model
+from pipeline.models.speedy.boundaries import climatology_on, load_boundaries
 from pipeline.models.speedy.components import PHYSICS
 from pipeline.models.speedy.physics.column import (ColumnState, PhysicsParts, PhysicsTendencies,
                                                    RadiationMemory, column_physics,
@@ -81,6 +90,10 @@ DERIVED = {
                                   "toa_net_downward_radiative_flux"),
     "surface_temperature": Variable("K", "surface temperature (sea, sea ice and land, "
                                     "mixed by the land fraction)", MAP, "surface_temperature"),
+    # land_model=slab only: the prognostic land temperature (the climatology where the land
+    # fraction is below 1/3, over the sea too).
+    "land_surface_temperature": Variable("K", "land surface temperature (SPEEDY's slab land "
+                                         "model)", MAP, "surface_temperature"),
     "global_mean_precipitation": Variable("kg m-2 s-1", "global mean precipitation rate",
                                           SERIES, None, MEAN),
     "global_mean_evaporation": Variable("kg m-2 s-1", "global mean evaporation rate", SERIES,
@@ -91,7 +104,9 @@ DERIVED = {
                                                   "flux at the surface", SERIES, None, MEAN),
 }
 VARIABLES = {**{name: variable for name, variable, _ in WINDOW_MEANS}, **DERIVED}
+LAND_VARIABLES = ("land_surface_temperature",)  # written with land_model=slab only
 MEMORY_FIELDS = 7  # RadiationMemory.fields()
+SUMS_END = MEMORY_FIELDS + len(DIAGNOSTIC_FIELDS) + 1  # then the land model's two fields
 
 
 class MoistPhysics:
@@ -122,7 +137,6 @@ class MoistPhysics:
         self.parts = None
         if formats is None:
             self.constants = physics_constants(levels, convert, scale=radius)
-            self.surface = self.boundaries.surface(convert, surface_geopotential)
         else:
             self.components = {name: Component(name, formats[name]) for name in PHYSICS}
             by_width = {}  # constants rounded to nearest: one set per width
@@ -134,8 +148,20 @@ class MoistPhysics:
             self.parts = PhysicsParts(self.components, {
                 name: by_width[(part.format.exponent_bits, part.format.significand_bits)]
                 for name, part in self.components.items()}, {})
+        self.land = None  # the slab land model's constants, in the land's format
+        if config.effective_land_model == "slab":
+            climatology = climatology_on(config.boundaries, grid)
+            self.land_part = None if formats is None else self.components["land"]
+            self.land = land_model.land_model_constants(
+                climatology.land_fraction, climatology.bare_albedo, self.steps_per_day,
+                convert if formats is None else self.land_part.constant)
+        if formats is None:
+            self.surface = self.boundaries.surface(convert, surface_geopotential,
+                                                   self.land is not None)
+        else:
             self._set_surfaces()
             self.constants = self.parts.constants("column")
+        self._set_land_climatology()
         self.forcing_day = 0
         self.kappa_hydrostatic = convert(kappa * levels.hydrostatic)  # Phi/c_p = kappa G T
         self.surface_geopotential = convert(np.asarray(surface_geopotential) / heat_capacity)
@@ -147,16 +173,37 @@ class MoistPhysics:
 
     def _set_surfaces(self) -> None:
         """Each component's boundary fields, rounded to its format (after a forcing update)."""
+        slab = self.land is not None
         if self.parts is None:
-            self.surface = self.boundaries.surface(self.convert, self.surface_geopotential_grid)
+            self.surface = self.boundaries.surface(self.convert, self.surface_geopotential_grid,
+                                                   slab)
             return
         by_width = {}
         for name, part in self.components.items():
             width = (part.format.exponent_bits, part.format.significand_bits)
             if width not in by_width:
                 by_width[width] = self.boundaries.surface(part.constant,
-                                                          self.surface_geopotential_grid)
+                                                          self.surface_geopotential_grid, slab)
             self.parts.boundaries[name] = by_width[width]
+        self.fixed_boundaries = dict(self.parts.boundaries)
+        self.surface = self.parts.boundary("column")
+
+    def _set_land_climatology(self) -> None:
+        """The land model's climatology of the current day, in the land's format."""
+        if self.land is not None:
+            convert = self.convert if self.parts is None else self.land_part.constant
+            self.land_climatology = convert(np.asarray(self.boundaries.land_temperature,
+                                                       dtype=np.float64))
+
+    def _use_land_temperature(self, temperature) -> None:
+        """The physics sees the state's land temperature (each scheme in its format)."""
+        if self.parts is None:
+            self.surface = dataclasses.replace(self.surface, land_temperature=temperature)
+            return
+        for name, part in self.components.items():
+            taken, = part.take(temperature, source=self.land_part.format)
+            self.parts.boundaries[name] = dataclasses.replace(self.fixed_boundaries[name],
+                                                              land_temperature=taken)
         self.surface = self.parts.boundary("column")
 
     def use_streams(self, streams: dict) -> None:
@@ -167,15 +214,22 @@ class MoistPhysics:
 
     # --- the extra state ---------------------------------------------------------------------
 
-    def initial_fields(self, members: int) -> list:
-        """Zero radiation memory (recomputed at the first step) and empty window sums."""
+    def initial_fields(self, members: int, land_temperature=None) -> list:
+        """Zero radiation memory (recomputed at the first step) and empty window sums; with
+        the slab land, the land temperature (``land_temperature``, (lon, lat) K, or the
+        climatology) and a zero daily flux."""
         grid, k = self.grid, self.count
         level = np.zeros((members, k, grid.nlon, grid.nlat))
         flat = np.zeros((members, grid.nlon, grid.nlat))
         bands = np.zeros((members, k, 4, grid.nlon, grid.nlat))
         memory = [level, flat, flat, flat, bands, flat, flat]
-        return ([a.copy() for a in memory] + [flat.copy() for _ in DIAGNOSTIC_FIELDS]
-                + [np.zeros(members)])
+        fields = ([a.copy() for a in memory] + [flat.copy() for _ in DIAGNOSTIC_FIELDS]
+                  + [np.zeros(members)])
+        if self.land is not None:
+            start = self.boundaries.land_temperature if land_temperature is None \
+                else land_temperature
+            fields += [flat + np.asarray(start, dtype=np.float64), flat.copy()]
+        return fields
 
     def columns(self, vorticity, divergence, temperature, log_ps, humidity) -> ColumnState:
         """Grid-point columns of one (spectral) time level."""
@@ -194,7 +248,15 @@ class MoistPhysics:
         if self.season == "annual":
             self._update_forcing(steps_taken)
         memory = RadiationMemory.from_fields(extra[:MEMORY_FIELDS])
-        sums = extra[MEMORY_FIELDS:]
+        sums = extra[MEMORY_FIELDS:SUMS_END]
+        land = list(extra[SUMS_END:])
+        if self.land is not None:
+            land_temperature, daily_flux = land
+            if steps_taken > 0 and steps_taken % self.steps_per_day == 0:
+                land_temperature = land_model.advance(self.land, land_temperature, daily_flux,
+                                                      self.land_climatology)
+                daily_flux = daily_flux * 0.0
+            self._use_land_temperature(land_temperature)
         radiation = steps_taken % self.config.radiation_steps == 0
         state = self.columns(*previous)
         if self.parts is not None:  # from the dynamics' format into the column's
@@ -214,7 +276,12 @@ class MoistPhysics:
         new_sums = [keep * np.asarray(total) + np.asarray(getattr(diagnostics, name), dtype=np.float64)
                     for total, name in zip(sums[:-1], DIAGNOSTIC_FIELDS)]
         new_sums.append(keep * np.asarray(sums[-1]) + 1.0)
-        return tendencies, [*memory.fields(), *new_sums]
+        if self.land is not None:
+            flux = diagnostics.extra["land_heat_flux"]
+            if self.parts is not None:
+                flux, = self.land_part.take(flux, source=self.parts.column.format)
+            land = [land_temperature, land_model.accumulate(self.land, daily_flux, flux)]
+        return tendencies, [*memory.fields(), *new_sums, *land]
 
     def _update_forcing(self, steps_taken: int) -> None:
         """season=annual: the boundaries of the current model day (from 1 January 00 UTC),
@@ -227,12 +294,13 @@ class MoistPhysics:
                                               self.config.solar_constant, self.season,
                                               float(day))
             self._set_surfaces()
+            self._set_land_climatology()
 
     # --- output -------------------------------------------------------------------------
 
     def snapshot(self, extra, lat_lon) -> dict:
         """Window means (float64) of the physics diagnostics, and the derived fields."""
-        sums = [np.asarray(a, dtype=np.float64) for a in extra[MEMORY_FIELDS:]]
+        sums = [np.asarray(a, dtype=np.float64) for a in extra[MEMORY_FIELDS:SUMS_END]]
         count = np.maximum(sums[-1], 1.0)[:, None, None]
         out = {}
         for (name, _, scale), total in zip(WINDOW_MEANS, sums[:-1]):
@@ -244,6 +312,11 @@ class MoistPhysics:
         out["surface_temperature"] = np.broadcast_to(
             np.asarray(self.boundaries.surface_temperature, dtype=np.float64),
             (members, self.grid.nlon, self.grid.nlat)).copy()
+        if self.land is not None:
+            land = np.asarray(extra[SUMS_END], dtype=np.float64)
+            sea = np.asarray(self.boundaries.sea_surface_temperature, dtype=np.float64)
+            out["surface_temperature"] = sea + self.boundaries.land_fraction * (land - sea)
+            out["land_surface_temperature"] = land.copy()
 
         def global_mean(field):
             return (field * self.weights).sum(axis=(1, 2))

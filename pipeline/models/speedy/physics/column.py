@@ -10,7 +10,9 @@ columns of the previous leapfrog level into tendencies and diagnostics (speedy.f
  5. surface fluxes (stress, sensible heat, evaporation, emission);
  6. longwave radiation, upward pass (it needs the surface emission);
  7. vertical diffusion (shallow convection, moisture diffusion, dry-adiabatic adjustment),
-    plus the surface fluxes into the lowest layer.
+    plus the surface fluxes into the lowest layer;
+ 8. with land and its albedo in the boundary: the net heat flux into the land, for the slab
+    land model (`pipeline.models.speedy.land_model`; a diagnostic, ``land_heat_flux``).
 
 Every scheme returns flux convergences (see `pipeline.models.speedy.physics`); here they are
 summed and converted once, dX/dt = s F g / (p_0 p_s dsigma_k), with s a scale the caller
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipeline.models.speedy.land_model import land_heat_flux
 from pipeline.models.speedy.physics.clouds import CloudParameters, cloud_constants, clouds
 from pipeline.models.speedy.physics.convection import (ConvectionParameters, convection,
                                                        convection_constants)
@@ -75,6 +78,7 @@ class SurfaceBoundary:
     land_temperature: object = None  # K
     soil_water: object = None  # availability, 0-1
     drag_factor: object = None  # orographic factor of the land drag
+    land_albedo: object = None  # the land's own albedo (snow included), for its heat flux
 
 
 @dataclass
@@ -279,10 +283,12 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
     inputs = k.take("surface_fluxes", ps, state.u, state.v, t, q, phi)
     surface = sea_surface_fluxes(sfc.surface, sfc.saturation, *inputs,
                                  sf.sea_surface_temperature, sf.surface_geopotential)
+    land = None
     if sf.land_temperature is not None:
         land = land_surface_fluxes(sfc.surface, sfc.saturation, *inputs, sf.land_temperature,
                                    sf.soil_water, sf.drag_factor, sf.surface_geopotential)
         surface = blend(surface, land, sf.land_fraction)
+        land = k.back(land, "surface_fluxes")
     surface = k.back(surface, "surface_fluxes")
     surface_temperature = lw.sea_surface_temperature
     if lw.land_temperature is not None:
@@ -308,16 +314,25 @@ def column_physics(c: PhysicsConstants, state: ColumnState, boundary: SurfaceBou
         factor * energy + (c.radiation_to_tendency * inverse_ps) * radiative, factor * water,
         np.concatenate((zero, factor[:, -1:] * surface.u_stress[:, None]), axis=1),
         np.concatenate((zero, factor[:, -1:] * surface.v_stress[:, None]), axis=1))
+    extra = {"convective_top": deep.cloud_top, "near_surface_temperature":
+             surface.near_surface_temperature, "surface_longwave_down": longwave.surface_downward,
+             "stratiform_cover": memory.stratiform_cover}
+    if land is not None and boundary.land_albedo is not None:
+        # 8. The net heat flux into the land, for the slab land model (its component's).
+        lc, la = k.constants("land").surface, k.boundary("land")
+        shortwave_down, longwave_down, emission, sensible, evaporation = k.take(
+            "land", memory.surface_shortwave_down, longwave.surface_downward, land.emission,
+            land.sensible, land.evaporation)
+        extra["land_heat_flux"], = k.back_values("land", land_heat_flux(
+            shortwave_down, la.land_albedo, longwave_down, emission,
+            lc.heat_capacity * sensible, lc.latent_heat * evaporation))
     diagnostics = PhysicsDiagnostics(
         deep.precipitation, large_scale.precipitation, surface.evaporation,
         c.heat_capacity * surface.sensible, longwave.outgoing, memory.top_shortwave_net,
         memory.surface_shortwave_net, longwave.surface_net_upward,
         net_surface_heat_flux(c.surface, memory.surface_shortwave_net,
                               longwave.surface_net_upward, surface),
-        memory.cloud_cover, boundary.sea_surface_temperature,
-        {"convective_top": deep.cloud_top, "near_surface_temperature":
-         surface.near_surface_temperature, "surface_longwave_down": longwave.surface_downward,
-         "stratiform_cover": memory.stratiform_cover})
+        memory.cloud_cover, boundary.sea_surface_temperature, extra)
     return tendencies, diagnostics, memory
 
 
