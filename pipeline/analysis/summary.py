@@ -141,6 +141,17 @@ def plot_distances(analysis: xr.Dataset, path) -> None:
         scores = np.asarray(analysis[f"score_{variable}"].values, dtype=float) * scale
         null = np.asarray(analysis[f"null_score_{variable}"].values, dtype=float) * scale
         threshold = float(analysis[f"threshold_{variable}"].values) * scale
+        axis.set_title(f"{analysis.attrs['model']}: {variable}")
+        shown = np.concatenate([scores, null, [threshold]])
+        if not (np.isfinite(shown) & (shown > 0)).any():
+            # Nothing a log axis can show: every run blew up (the float64 ones too), or every
+            # distance is zero.
+            axis.text(0.5, 0.5, "no finite positive W1 to show:\nevery run blew up"
+                      if not np.isfinite(shown).any() else "every W1 is zero",
+                      ha="center", va="center", transform=axis.transAxes)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            continue
         finite = scores[np.isfinite(scores)]
         ceiling = max([threshold, *finite]) * 3 if finite.size else threshold * 10
         axis.axhspan(max(min(null.min(), threshold) / 10, 1e-300), threshold, color="0.85",
@@ -162,7 +173,6 @@ def plot_distances(analysis: xr.Dataset, path) -> None:
         axis.set_yscale("log")
         axis.set_xlabel("significand bits")
         axis.set_ylabel(f"W1 to float64 [{units}]")
-        axis.set_title(f"{analysis.attrs['model']}: {variable}")
         axis.legend(fontsize="small")
     figure.tight_layout()
     with atomic_path(path) as temporary:

@@ -42,6 +42,20 @@ def test_the_distance_figure_lays_many_variables_out_in_rows(tmp_path):
     assert width < 3 * height
 
 
+@pytest.mark.parametrize("score,null", [(np.inf, np.inf), (0.0, 0.0)])
+def test_the_distance_figure_is_drawn_when_every_run_blew_up_or_every_w1_is_zero(
+        tmp_path, score, null):
+    """A study whose float64 ensembles blew up too (a model too coarse for its time step)
+    has no finite null threshold: the panel says so instead of a log axis failing."""
+    analysis = _analysis({"x": "K", "y": "K"})
+    analysis["score_x"][:] = score
+    analysis["null_score_x"][:] = null
+    analysis["threshold_x"] = ((), np.nan if np.isinf(null) else 0.0, {"units": "K"})
+    path = tmp_path / "w1.png"
+    plot_distances(analysis, path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
 def _judged(model, pvalues, passes):
     names = [f"e11m{b}" for b in (23, 16, 10)]
     return xr.Dataset({
