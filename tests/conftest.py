@@ -31,3 +31,29 @@ def run_tool():
         return result
 
     return run
+
+
+SHIPPED_CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
+
+
+def usable_config(path: Path, folder: Path) -> Path:
+    """A shipped config as a test can use it: one whose speedy reads SPEEDY's realistic
+    boundaries (research-only files, never in the repository; the config names a folder the
+    user fills) gets a copy in ``folder`` pointing at the test's copy of them
+    ($LOWPREC_SPEEDY_BC or ../shared/data/speedy-t30), and the test skips without them."""
+    import yaml
+
+    from pipeline.models.speedy.boundary_files import default_directory
+
+    config = yaml.safe_load(path.read_text())
+    parameters = config.get("models", {}).get("speedy", {}).get("parameters", {})
+    if parameters.get("boundaries", "aquaplanet") == "aquaplanet":
+        return path
+    directory = default_directory()
+    if not os.path.isfile(os.path.join(directory, "surface.nc")):
+        pytest.skip(f"{path.name} reads SPEEDY's T30 boundary files, which are not at "
+                    f"{directory} (set LOWPREC_SPEEDY_BC)")
+    parameters["boundaries"] = directory
+    copy = folder / path.name
+    copy.write_text(yaml.safe_dump(config, sort_keys=False))
+    return copy

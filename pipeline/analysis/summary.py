@@ -226,14 +226,16 @@ def plot_maps(analysis: xr.Dataset, variable: str, path) -> None:
     modes = [m for m in ROUNDING_MODES if m in rounding]
     scale, units = display_scale(field.attrs)
     values = np.asarray(field.values, dtype=float) * scale
-    title = f"W1 of {variable} to float64 at every grid point"
+    title = f"W1 of {variable} to float64\nat every grid point"
     if values.ndim > 3:  # (format, level..., y, x): the mean over levels
         values = values.reshape((values.shape[0], -1) + values.shape[-2:]).mean(axis=1)
-        title = f"W1 of {variable} to float64, mean over {', '.join(field.dims[1:-2])}"
+        title = f"W1 of {variable} to float64,\nmean over {', '.join(field.dims[1:-2])}"
     positive = values[np.isfinite(values) & (values > 0)]
     norm = LogNorm(vmin=positive.min(), vmax=positive.max()) if positive.size else None
+    height = 1.9 * len(modes) + 1.1
     figure, axes = plt.subplots(len(modes), len(columns), squeeze=False,
-                                figsize=(2.6 * len(columns), 1.9 * len(modes) + 0.8))
+                                figsize=(max(2.6 * len(columns), 5.2), height))
+    figure.subplots_adjust(top=1.0 - 0.85 / height)  # room for the two-line title
     image = None
     for row, mode in enumerate(modes):
         for column, (width, exponent) in enumerate(columns):

@@ -90,8 +90,8 @@ DERIVED = {
                                   "toa_net_downward_radiative_flux"),
     "surface_temperature": Variable("K", "surface temperature (sea, sea ice and land, "
                                     "mixed by the land fraction)", MAP, "surface_temperature"),
-    # land_model=slab only: the prognostic land temperature (the climatology where the land
-    # fraction is below 1/3, over the sea too).
+    # land_model=slab only: the prognostic land temperature (the float64 climatology where
+    # the land fraction is below 1/3, over the sea too).
     "land_surface_temperature": Variable("K", "land surface temperature (SPEEDY's slab land "
                                          "model)", MAP, "surface_temperature"),
     "global_mean_precipitation": Variable("kg m-2 s-1", "global mean precipitation rate",
@@ -152,6 +152,7 @@ class MoistPhysics:
         if config.effective_land_model == "slab":
             climatology = climatology_on(config.boundaries, grid)
             self.land_part = None if formats is None else self.components["land"]
+            self.land_modelled = land_model.modelled(climatology.land_fraction)
             self.land = land_model.land_model_constants(
                 climatology.land_fraction, climatology.bare_albedo, self.steps_per_day,
                 convert if formats is None else self.land_part.constant)
@@ -316,7 +317,12 @@ class MoistPhysics:
             land = np.asarray(extra[SUMS_END], dtype=np.float64)
             sea = np.asarray(self.boundaries.sea_surface_temperature, dtype=np.float64)
             out["surface_temperature"] = sea + self.boundaries.land_fraction * (land - sea)
-            out["land_surface_temperature"] = land.copy()
+            # Where the land is not modelled (land fraction < 1/3) the file holds the
+            # climatology itself, not its rounding: a prescribed value, not a model result, so
+            # every format's W1 is zero there and the maps show the land alone.
+            out["land_surface_temperature"] = np.where(
+                self.land_modelled, land,
+                np.asarray(self.boundaries.land_temperature, dtype=np.float64))
 
         def global_mean(field):
             return (field * self.weights).sum(axis=(1, 2))

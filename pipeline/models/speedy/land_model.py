@@ -67,16 +67,21 @@ def heat_capacity(bare_albedo, parameters: LandModelParameters = LandModelParame
                     p.soil_depth * p.soil_heat_capacity, p.ice_depth * p.ice_heat_capacity)
 
 
+def modelled(land_fraction, parameters: LandModelParameters = LandModelParameters()):
+    """Where the land temperature is a prognostic: land fraction >= 1/3 (m = 1); elsewhere it
+    stays at the climatology."""
+    return np.asarray(land_fraction, dtype=np.float64) >= parameters.minimum_land_fraction
+
+
 def land_model_constants(land_fraction, bare_albedo, steps_per_day: int, convert=np.asarray,
                          parameters: LandModelParameters = LandModelParameters()
                          ) -> LandModelConstants:
     """The constant fields, rounded once through ``convert``."""
     p = parameters
-    modelled = (np.asarray(land_fraction, dtype=np.float64)
-                >= p.minimum_land_fraction).astype(np.float64)
+    m = modelled(land_fraction, p).astype(np.float64)
     tau = p.dissipation_days
     return LandModelConstants(convert(SECONDS_PER_DAY / heat_capacity(bare_albedo, p)),
-                              convert(modelled * tau / (1.0 + modelled * tau)),
+                              convert(m * tau / (1.0 + m * tau)),
                               convert(np.float64(1.0 / steps_per_day)))
 
 
