@@ -58,6 +58,21 @@ def calibration_ms_per_step() -> float:
     return seconds_per_step(config, "float64", 1, 30) * 1e3
 
 
+def with_boundary_files(config: dict) -> dict:
+    """The config with speedy's boundary folder made absolute: as given when it exists from
+    here, else the test data's ($LOWPREC_SPEEDY_BC or ../shared/data/speedy-t30)."""
+    from pipeline.models.speedy.boundary_files import default_directory
+
+    parameters = config.get("models", {}).get("speedy", {}).get("parameters", {})
+    folder = parameters.get("boundaries", "aquaplanet")
+    if folder != "aquaplanet":
+        found = Path(folder) if Path(folder).is_dir() else Path(default_directory())
+        if found != Path(folder):
+            print(f"speedy's boundaries {folder!r} are not here; using {found}")
+        parameters["boundaries"] = str(found.resolve())
+    return config
+
+
 def job_counts(config_path: Path) -> dict[str, int]:
     """Jobs per rule, from `snakemake -n` on the config alone."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -172,13 +187,16 @@ def main() -> None:
     parser.add_argument("--formats", default="float64,e11m10-sr",
                         help="a reference and an emulated format to time")
     args = parser.parse_args()
-    config = yaml.safe_load(args.config.read_text())
+    config = with_boundary_files(yaml.safe_load(args.config.read_text()))
     formats = args.formats.split(",")
 
     calibration = calibration_ms_per_step()
     print(f"calibration: dry T30 float64 {calibration:.2f} ms/step "
           "(benchmarks/bench_speedy.py; scale wall times by yours / this)")
-    counts = job_counts(args.config)
+    with tempfile.TemporaryDirectory() as scratch:
+        study = Path(scratch) / args.config.name
+        study.write_text(yaml.safe_dump(config, sort_keys=False))
+        counts = job_counts(study)
     print(f"\njobs of {args.config.name} (snakemake -n): {sum(counts.values())} in all")
     print("  " + ", ".join(f"{rule} {count}" for rule, count in counts.items()))
 
@@ -194,23 +212,31 @@ def main() -> None:
             figures = probe_model(name, settings, formats, config["seed"], Path(scratch))
             model_formats = settings.get("formats", config["formats"])
             nulls = settings.get("null_ensembles", config["null_ensembles"])
-            # the formats with the float64 reference, and the null ensembles
-            runs = len(set(model_formats) | {"float64"}) + nulls
+            # the formats but the float64 reference, and the null ensembles: members each;
+            # the reference: reference_members (default members)
+            runs = len(set(model_formats) - {"float64"}) + nulls
+            reference_members = settings.get("reference_members", settings["members"])
             ranks = settings.get("mpi_tasks", config["mpi_tasks"])
             blocks = math.ceil(settings["members"] / settings["members_per_task"])
+            reference_blocks = math.ceil(reference_members / settings["members_per_task"])
             # the dearer of the formats timed (an upper bound for the cheaper ones)
             dearest = max(formats, key=lambda fmt: figures[fmt]["s_per_step"])
             block_seconds = (figures[dearest]["setup_s"]
                              + figures[dearest]["s_per_step"] * figures["steps"])
             wall = figures["process_s"] + math.ceil(blocks / ranks) * block_seconds
-            core_hours = runs * ranks * wall / 3600
-            member_outputs = figures["outputs"] * settings["members"]
+            reference_wall = (figures["process_s"]
+                              + math.ceil(reference_blocks / ranks) * block_seconds)
+            core_hours = ranks * (runs * wall + reference_wall) / 3600
+            member_outputs = figures["outputs"] * max(settings["members"], reference_members)
             file_bytes = figures["file_bytes_per_member_output"] * member_outputs
             memory = figures["peak_mib"] * 2**20 + figures["raw_bytes_per_member_output"] * member_outputs
+            model_bytes = figures["file_bytes_per_member_output"] * figures["outputs"] * (
+                runs * settings["members"] + reference_members)
+            runs += 1
             total_core_hours += core_hours
-            total_bytes += file_bytes * runs
+            total_bytes += model_bytes
             print(f"  {name:14s} {runs:5d} {ranks:5d} {wall / 3600:8.2f}h {core_hours:9.1f} "
-                  f"{gib(memory):>10s} {gib(file_bytes):>10s} {gib(file_bytes * runs):>10s}")
+                  f"{gib(memory):>10s} {gib(file_bytes):>10s} {gib(model_bytes):>10s}")
             print(f"  {'':14s} measured: " + ", ".join(
                 f"{fmt} {figures[fmt]['s_per_step'] * 1e3:.3g} ms/step" for fmt in formats)
                 + f"; {figures['steps']} steps and {figures['outputs']} outputs per run, "

@@ -254,6 +254,11 @@ def _check_models(config: dict, base: Path) -> None:
         if model["members_per_task"] > model["members"]:
             raise ConfigError(f"{where}.members_per_task: {model['members_per_task']} exceeds "
                               f"members ({model['members']}); use at most {model['members']}.")
+        reference = model.get("reference_members", model["members"])
+        if model["members_per_task"] > reference:
+            raise ConfigError(f"{where}.reference_members: {reference} is fewer than "
+                              f"members_per_task ({model['members_per_task']}); use at least "
+                              f"{model['members_per_task']}.")
         parameters = {key: _text(value) for key, value in model.get("parameters", {}).items()}
         spinup = {key: _text(value) for key, value in model.get("spinup", {}).items()}
         if "spinup" in model and parameters.get("initial_file"):

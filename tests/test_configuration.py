@@ -356,7 +356,7 @@ def test_every_shipped_config_passes_and_gets_the_schema_defaults(path, tmp_path
 def test_check_config_on_the_command_line(tmp_path, run_tool):
     shipped = [usable_config(path, tmp_path) for path in SHIPPED_CONFIGS]
     good = run_tool("lowprec", "check-config", *shipped)
-    assert good.stdout.count("a valid lowprec config") == len(SHIPPED_CONFIGS) == 4
+    assert good.stdout.count("a valid lowprec config") == len(SHIPPED_CONFIGS) >= 4
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(model("speedy", members=4.0)))
     result = run_tool("lowprec", "check-config", bad, check=False)

@@ -96,3 +96,40 @@ def test_snakemake_names_a_key_given_twice_with_its_line(tmp_path, run_tool):
     assert result.stderr.strip().count("\n") == 0
     assert re.search(rf"{path}, line \d+, column 1: invalid YAML: key 'seed' is given twice",
                      result.stderr), result.stderr
+
+
+@pytest.mark.extended
+def test_a_larger_float64_reference_runs_with_reference_members(tmp_path, run_tool):
+    """Paxton et al. (2022) ran 10 float64 members against 5 per format: the reference has
+    reference_members, the formats and the null ensembles members, and the analysis takes
+    the unequal samples (W1 between empirical distributions of n and m values)."""
+    import xarray as xr
+
+    small = copy.deepcopy(TEST_CONFIG)
+    small["models"] = {"lorenz63": {**small["models"]["lorenz63"], "reference_members": 6}}
+    del small["bounds"], small["solvers"]
+    path = tmp_path / "reference.yaml"
+    path.write_text(yaml.safe_dump(small))
+    run_tool("snakemake", "--snakefile", ROOT / "Snakefile", "--directory", tmp_path,
+             "--configfile", path, "--cores", "2", "results/lorenz63/analysis.nc",
+             timeout=600)
+    results = tmp_path / "results" / "lorenz63"
+    members = {}
+    for name in ("float64", "e11m6", "e11m10-sr", "null/float64-ensemble1"):
+        with xr.open_dataset(results / f"{name}.nc") as dataset:
+            members[name] = dataset.sizes["member"]
+    assert members == {"float64": 6, "e11m6": 4, "e11m10-sr": 4, "null/float64-ensemble1": 4}
+    with xr.open_dataset(results / "analysis.nc") as analysis:
+        assert analysis["score_x"].sel(format="e11m6") > 0
+
+
+def test_reference_members_below_members_per_task_is_one_sentence(tmp_path, run_tool):
+    bad = copy.deepcopy(TEST_CONFIG)
+    bad["models"]["lorenz63"]["reference_members"] = 2
+    bad["models"]["lorenz63"]["members_per_task"] = 3
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    result = run_tool("lowprec", "check-config", path, check=False)
+    assert result.returncode == 2
+    assert "reference_members: 2 is fewer than members_per_task (3)" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -56,9 +56,13 @@ def null_ensembles(model):
 
 
 def model_settings(wildcards):
-    """The config subtree one model's simulations use (so they re-run when it changes)."""
+    """The config subtree one model's simulations use (so they re-run when it changes); the
+    float64 reference has ``reference_members`` members where the model sets it."""
     model = config["models"][wildcards.model]
-    return {"seed": config["seed"], **model}
+    settings = {"seed": config["seed"], **model}
+    if getattr(wildcards, "format", None) == "float64":
+        settings["members"] = model.get("reference_members", model["members"])
+    return settings
 
 
 def q(*words):
