@@ -337,3 +337,28 @@ def test_an_initial_file_without_the_model_fields_gets_one_sentence(tmp_path):
     (tmp_path / "notes.txt").write_text("not NetCDF")
     with pytest.raises(ModelParameterError, match=r"is not a readable NetCDF file"):
         Speedy(config(truncation=21, initial_file=str(tmp_path / "notes.txt")), FLOAT64)
+
+
+@pytest.mark.parametrize("levels", ["top", "all"])
+def test_horizontal_diffusion_is_speedys_and_its_del2_term_reaches_the_levels_asked(levels):
+    """SPEEDY's implicit damping (speedy.f90 initialize_horizontal_diffusion and time_stepping;
+    Molteni 2003): with e = l (l + 1) / (T (T + 1)), zeta and T are damped at e^4 / 2.4 h,
+    the del^2 term e / 12 h is added at the top level (ver41: hordif(1, ...)) or at every
+    level (speedy.f90), and drag of 1 / 30 days on the zonal means of zeta and D at the top
+    only. Each coefficient is 1 / (1 + 2 dt rate) for the leapfrog's 2 dt."""
+    cfg = parse_overrides(Speedy.Config, {"truncation": "10", "physics": "speedy",
+                                          "stratospheric_diffusion_levels": levels}, "speedy")
+    damping = Speedy(cfg, FLOAT64).diffusion[2]
+    l = np.arange(11.0)
+    e = l * (l + 1.0) / 110.0
+    hyper, del2, drag = e**4 / (2.4 * 3600.0), e / (12.0 * 3600.0), 1.0 / (30.0 * 86400.0)
+    for name in ("vorticity", "temperature"):
+        rate = (1.0 / damping[name] - 1.0) / (2.0 * cfg.dt)  # (level, m, l)
+        zonal = drag if name == "vorticity" else 0.0
+        # (1 / c - 1) / (2 dt) recovers a rate to about 1e-16 / (2 dt rate) relative.
+        np.testing.assert_allclose(rate[0, 0], hyper + del2 + zonal, rtol=1e-7, atol=1e-13)
+        np.testing.assert_allclose(rate[0, 3], hyper + del2, rtol=1e-7, atol=1e-13)
+        below = hyper + (del2 if levels == "all" else 0.0)
+        assert rate.shape[0] == 8
+        for k in range(1, 8):
+            np.testing.assert_allclose(rate[k, 0], below, rtol=1e-7, atol=1e-13)

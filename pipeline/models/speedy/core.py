@@ -87,12 +87,17 @@ GAS_CONSTANT = 287.0  # J kg-1 K-1, dry air
 HEAT_CAPACITY = 1004.0  # J kg-1 K-1, c_p of dry air
 KAPPA = GAS_CONSTANT / HEAT_CAPACITY
 REFERENCE_PRESSURE = 1e5  # p0, Pa
+# SPEEDY's start from rest (speedy.f90 initialize_from_rest_state): p_s at z = 0, Pa, and
+# the surface humidity refrh1 x 0.622 x esref / p0 in g kg-1 (RH 0.7 of 17 hPa at 1000 hPa).
+SPEEDY_REST_PRESSURE = 1.013e5
+SPEEDY_REST_HUMIDITY = 0.7 * 0.622 * 17.0
 INITIAL_STATES = ("rest", "jablonowski-williamson", "jablonowski-williamson-balanced",
                   "rossby-haurwitz")
 FORCINGS = ("held-suarez", "none")
 PHYSICS = ("held-suarez", "speedy", "none")
 TEMPERATURE_FORMS = ("anomaly", "absolute")
 LAND_MODELS = ("slab", "prescribed")
+DIFFUSION_LEVELS = ("top", "all")
 GRAMS_PER_KILOGRAM = 1000.0  # q is held in g kg-1 (SPEEDY's unit)
 
 
@@ -142,6 +147,10 @@ class SpeedyConfig:
     # zeta, D and T (this damping time at the largest wavenumber) and drag on the zonal means
     # of zeta and D (0: off).
     stratospheric_diffusion_hours: float = 12.0
+    # Levels that get that del^2 diffusion: "top" (SPEEDY ver41, hordif(1, ...), the code
+    # Paxton et al. ran) or "all" (speedy.f90, which applies it at every level and so has
+    # about a third of ver41's mid-latitude eddy kinetic energy: docs/speedy-f90-comparison.md).
+    stratospheric_diffusion_levels: str = "top"
     stratospheric_drag_days: float = 30.0
     # physics=speedy: which of its output variables to write ("all", or names, comma-separated)
     physics_outputs: str = "all"
@@ -211,6 +220,9 @@ class SpeedyConfig:
                 return f"radiation_steps must be at least 1, got {self.radiation_steps}"
             if self.stratospheric_diffusion_hours < 0 or self.stratospheric_drag_days < 0:
                 return "stratospheric_diffusion_hours and stratospheric_drag_days must be >= 0"
+            if self.stratospheric_diffusion_levels not in DIFFUSION_LEVELS:
+                return (f"stratospheric_diffusion_levels must be one of "
+                        f"{', '.join(DIFFUSION_LEVELS)}, got {self.stratospheric_diffusion_levels!r}")
             if self.solar_constant <= 0:
                 return f"solar_constant must be positive, got {self.solar_constant}"
             unknown = [name for name in self.physics_output_names
@@ -530,7 +542,8 @@ class Speedy:
 
     def _diffusion_rates(self, hyper, laplacian) -> dict:
         """Implicit damping rates (s-1) per prognostic, shaped (M, L), or (K, M, L) where the
-        top level has SPEEDY's stratospheric terms (physics=speedy): del^2 diffusion
+        top level (every level with stratospheric_diffusion_levels=all, as speedy.f90) has
+        SPEEDY's stratospheric terms (physics=speedy): del^2 diffusion
         (``laplacian`` = l(l+1)/(T(T+1))) of zeta, D and T and drag on the zonal (m = 0)
         means of zeta and D. Humidity has the hyperdiffusion of vorticity alone."""
         config, k = self.config, self.levels.count
@@ -544,6 +557,7 @@ class Speedy:
             return rates
         top = np.zeros((k, 1, 1))
         top[0] = 1.0
+        diffused = top if config.stratospheric_diffusion_levels == "top" else np.ones((k, 1, 1))
         diffusion = (laplacian / (config.stratospheric_diffusion_hours * 3600.0)
                      if config.stratospheric_diffusion_hours > 0 else 0.0 * laplacian)
         drag = 1.0 / (config.stratospheric_drag_days * 86400.0) \
@@ -551,7 +565,8 @@ class Speedy:
         zonal = (np.arange(orders) == 0)[:, None] * np.ones((1, laplacian.size))
         for name in ("vorticity", "divergence", "temperature"):
             extra = diffusion[None, :] * ones + (drag * zonal if name != "temperature" else 0.0)
-            rates[name] = rates[name][None] + top * extra[None]
+            rates[name] = (rates[name][None] + top * extra[None]
+                           + (diffused - top) * (diffusion[None, :] * ones)[None])
         return rates
 
     def _linear_temperature_operator(self) -> np.ndarray:
@@ -783,13 +798,14 @@ class Speedy:
     def initial_state(self, perturbation_rngs):
         """Spectral (previous, current, physics..., steps) from the configured initial state,
         each member with perturbation * N(0, 1) added to temperature at every grid point.
-        Humidity (g kg-1) comes from the initial file when it has some, else from the DCMIP
-        2016 profile."""
+        Humidity (g kg-1) comes from the initial file when it has some, else from SPEEDY's
+        rest state on its boundaries, else from the DCMIP 2016 profile."""
         config, f64 = self.config, self.float64
         k = self.levels.count
         lon, mu = self._grid_coordinates()
         shape = (k,) + lon.shape[:1] + mu.shape[1:]
         humidity = None
+        speedy_rest = False
         if config.initial_file:
             vorticity, divergence, temperature, log_ps, humidity = _initial_fields(
                 config.initial_file, self.grid, k)
@@ -797,15 +813,20 @@ class Speedy:
             temperature_grid = reference_temperature(self.levels.full)[:, None, None] * np.ones(shape)
             u_grid = v_grid = np.zeros(shape)
             log_ps_grid = np.zeros(shape[1:])
-            if config.initial_state == "rest" and self.moist is not None \
-                    and config.boundaries != "aquaplanet":
-                # SPEEDY's start from rest over its orography: a surface temperature of
-                # 288 K - gamma z, T(sigma) scaled from it as T_ref, and p_s in hydrostatic
-                # balance with that lapse rate (speedy.f90 initialize_from_rest).
+            speedy_rest = (config.initial_state == "rest" and self.moist is not None
+                           and config.boundaries != "aquaplanet")
+            if speedy_rest:
+                # SPEEDY's start from rest over its orography (speedy.f90
+                # initialize_from_rest_state): a surface temperature of 288 K - gamma z, T(sigma)
+                # scaled from it as T_ref, p_s in hydrostatic balance with that lapse rate from
+                # 1013 hPa at z = 0, and q = 0.7 x 0.622 x 17 hPa / p (p_s / p0)^3 sigma^3
+                # g/kg below the two top levels (the humidity's 2.5 km scale height against
+                # the pressure's 7.5 km), dry above.
                 height = f64.to_grid(self.phi_s[0])[0] / GRAVITY
                 surface = 288.0 - 0.006 * height
                 temperature_grid = temperature_grid * (surface / 288.0)[None]
-                log_ps_grid = (GRAVITY / (GAS_CONSTANT * 0.006)) * np.log(surface / 288.0)
+                log_ps_grid = (np.log(SPEEDY_REST_PRESSURE / REFERENCE_PRESSURE)
+                               + (GRAVITY / (GAS_CONSTANT * 0.006)) * np.log(surface / 288.0))
             if config.initial_state.startswith("jablonowski"):
                 u_grid, v_grid, temperature_grid, _ = jablonowski_williamson(
                     lon, mu, self.levels.full, EARTH_RADIUS, EARTH_ROTATION, GAS_CONSTANT,
@@ -819,6 +840,11 @@ class Speedy:
         temperature = temperature - f64.to_spectral(self.temperature_offset * np.ones(shape))
         prognostics = [vorticity, divergence, temperature, log_ps]
         if config.carries_humidity:
+            if humidity is None and speedy_rest:
+                surface_humidity = f64.to_spectral(
+                    SPEEDY_REST_HUMIDITY * np.exp(3.0 * f64.to_grid(log_ps)[0]))
+                exponents = np.where(np.arange(k) >= 2, 3.0, np.inf)  # sigma^inf = 0: dry top
+                humidity = (self.levels.full ** exponents)[:, None, None] * surface_humidity[None]
             if humidity is None:
                 pressure = REFERENCE_PRESSURE * np.exp(f64.to_grid(log_ps)) * self.levels.full[:, None, None]
                 humidity = f64.to_spectral(GRAMS_PER_KILOGRAM * moist_baroclinic_humidity(mu, pressure))
