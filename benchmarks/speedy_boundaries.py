@@ -94,6 +94,10 @@ def main() -> None:
     print(f"days {days[keep][0]}-{days[keep][-1]}: precipitation {mean(rain):.2f} mm/day "
           f"(land {mean(rain, land):.2f}, sea {mean(rain, sea):.2f}); evaporation "
           f"{mean(f['evaporation'] * SECONDS_PER_DAY):.2f} mm/day")
+    print(f"top of the atmosphere: net downward {mean(f['toa_net_radiation']):+.1f} W/m2 "
+          f"(OLR {mean(f['outgoing_longwave_radiation']):.1f}); surface net downward heat flux "
+          f"{mean(f['surface_net_heat_flux']):+.1f} W/m2 (land {mean(f['surface_net_heat_flux'], land):+.1f}, "
+          f"sea {mean(f['surface_net_heat_flux'], sea):+.1f})")
     lowest = f["temperature"][:, :, -1]
     print(f"surface temperature: land {mean(f['surface_temperature'], land) - 273.15:.1f} C, "
           f"sea {mean(f['surface_temperature'], sea) - 273.15:.1f} C; air at sigma "
