@@ -29,6 +29,9 @@ def test_warm_up_compiles_every_kernel_group_and_a_second_run_only_loads_them(ru
     (["simulate", "lorenz63", "--format", "float8"], "Unknown number format 'float8'"),
     (["simulate", "lorenz63", "--format", "float16", "--set", "gamma=2"],
      "Unknown parameter 'gamma' for model lorenz63"),
+    (["simulate", "speedy", "--format", "float16", "--set", "land_modle=slab"],
+     "Unknown parameter 'land_modle' for model speedy; did you mean land_model? "
+     "`lowprec models speedy` lists its"),
     (["simulate", "lorenz63", "--format", "float16", "--set", "dt=fast"],
      "Parameter 'dt' of model lorenz63 must be a float"),
     (["simulate", "lorenz63", "--format", "float16", "--set", "dt"], "--set takes key=value"),

@@ -61,6 +61,21 @@ def allowed_keys(known) -> str:
     return ", ".join(names)
 
 
+def unknown_parameter(key: str, known, model: str, longest: int = 600) -> str:
+    """The sentence for an unknown parameter: every allowed name while that stays under
+    ``longest`` characters, else the closest names and where the whole list is (speedy
+    has some forty parameters)."""
+    sentence = f"Unknown parameter {key!r} for model {model}; allowed: {allowed_keys(known)}."
+    if len(sentence) <= longest:
+        return sentence
+    import difflib
+
+    close = difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return (f"Unknown parameter {key!r} for model {model}; {hint}`lowprec models {model}` "
+            f"lists its {len(known)} parameters with their defaults.")
+
+
 def parse_overrides(config_class, overrides: dict[str, str] | None, model: str):
     """Build ``config_class`` from string overrides such as ``{"years": "10"}``.
 
@@ -70,8 +85,7 @@ def parse_overrides(config_class, overrides: dict[str, str] | None, model: str):
     values: dict[str, Any] = {}
     for key, text in (overrides or {}).items():
         if key not in known:
-            raise ModelParameterError(
-                f"Unknown parameter {key!r} for model {model}; allowed: {allowed_keys(known)}."
+            raise ModelParameterError(unknown_parameter(key, known, model)
             )
         default = known[key].default
         kind = type(default)
