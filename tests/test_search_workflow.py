@@ -90,7 +90,7 @@ def test_each_component_is_searched_alone_and_the_minima_are_run_together(tmp_pa
         rows = {r["component"]: r for r in csv.DictReader(stream)}
     assert sorted(rows) == ["combined", "dynamics", "physics"]
     physics = ("column", "convection", "condensation", "clouds", "shortwave", "longwave",
-               "surface_fluxes", "vertical_diffusion")
+               "surface_fluxes", "vertical_diffusion", "land")
     expected = {}
     for component, reduced in (("dynamics", ("dynamics",)), ("physics", physics)):
         last = json.loads((results / "speedy" / "search" / component / "nearest" /
