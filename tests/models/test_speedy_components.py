@@ -29,7 +29,7 @@ def test_every_component_in_float64_is_the_float64_run_bit_for_bit(run_format):
     common = dict(MOIST, days=0.5, output_interval_hours=4)
     reference = run_block(Speedy, config(**common), FLOAT64, 3, 0, 0, [0, 1])
     mapped = run_block(Speedy, config(**common, dynamics_format="float64",
-                                      physics_format="float64"),
+                                      transforms_format="float64", physics_format="float64"),
                        NumberFormat.parse(run_format), 3, 0, 0, [0, 1])
     for name, values in reference.fields.items():
         assert np.array_equal(values, mapped.fields[name]), name
@@ -174,7 +174,8 @@ def test_a_component_with_its_own_stochastic_stream_resumes_bit_for_bit(tmp_path
     ({"physics": "held-suarez", "physics_format": "float64"},
      "physics_format applies to physics=speedy only"),
     ({"physics": "held-suarez", "reduced_components": "convection"},
-     "reduced_components must be 'all' or names among dynamics, comma-separated; got convection"),
+     "reduced_components must be 'all' or names among dynamics, transforms, comma-separated; "
+     "got convection"),
 ])
 def test_bad_mappings_get_one_sentence(overrides, words):
     with pytest.raises(ModelParameterError, match=words):
@@ -200,7 +201,7 @@ def test_files_name_their_component_formats_and_the_analysis_takes_them_as_tests
     with xr.open_dataset(mixed) as dataset:
         assert dataset.attrs["model_column_format"] == "e11m12"
         assert dataset.attrs["component_formats"] == (
-            "dynamics=float64, column=e11m12, convection=e11m10, condensation=float64, "
+            "dynamics=float64, transforms=float64, column=e11m12, convection=e11m10, condensation=float64, "
             "clouds=float64, shortwave=float64, longwave=float64, surface_fluxes=float64, "
             "vertical_diffusion=float64, land=float64")
     out = tmp_path / "analysis.nc"
@@ -213,3 +214,38 @@ def test_files_name_their_component_formats_and_the_analysis_takes_them_as_tests
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "ran convection below float64" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_reduced_transforms_compute_in_their_format_and_hand_back_the_dynamics_values():
+    """With the transforms alone at e11m10, a synthesis from the float64 dynamics is the
+    precision core's e11m10 synthesis (tables and input rounded to e11m10, every product
+    and sum rounded) and reaches the dynamics as plain float64 numbers; with one format for
+    both the plain transform runs (bit for bit the single-format model)."""
+    from pipeline.models.speedy.components import ComponentTransform
+    from pipeline.models.speedy.spectral import SpectralTransform
+    from pipeline.precision import round as round_to_format
+
+    model = Speedy(config(**MOIST, reduced_components="transforms"), E11M10)
+    assert model.component_formats["transforms"] == E11M10
+    assert model.component_formats["dynamics"] == FLOAT64
+    assert isinstance(model.transform, ComponentTransform)
+    grid = model.grid
+    spectral = model.float64.to_spectral(
+        np.random.default_rng(1).standard_normal((3, grid.nlon, grid.nlat)))
+    values = model.transform.to_grid(spectral)
+    assert type(values) is np.ndarray and values.dtype == np.float64
+    emulated = SpectralTransform(grid, lambda table: np.asarray(round_to_format(table, E11M10)))
+    expected = np.asarray(emulated.to_grid(E11M10.array(round_to_format(spectral, E11M10))))
+    assert np.array_equal(values, expected)
+    assert not np.array_equal(values, model.float64.to_grid(spectral))
+    # The winds and the analysis go the same way.
+    u, v = model.transform.winds(spectral[:1], spectral[1:2])
+    assert np.array_equal(u, round_to_format(u, E11M10))
+    assert not isinstance(Speedy(config(**MOIST), E11M10).transform, ComponentTransform)
+
+
+def test_transforms_on_their_own_stochastic_stream_resume_bit_for_bit(tmp_path):
+    from tests.models.test_speedy_moist import assert_resumes_bit_for_bit
+
+    cfg = config(**MOIST, days=0.5, output_interval_hours=4, transforms_format="e11m8-sr")
+    assert_resumes_bit_for_bit(cfg, NumberFormat.parse("e11m10-sr"), tmp_path / "c.npz")

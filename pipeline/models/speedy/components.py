@@ -3,8 +3,12 @@
 Paxton et al. (2022, J. Climate) reduced SPEEDY's precision component by component (with
 convection kept in double, for one). Here the model is cut into
 
-* ``dynamics``: the spectral core, its transforms and the semi-implicit time stepping, which
-  hold the prognostic state;
+* ``dynamics``: the spectral core's grid-point and spectral arithmetic and the
+  semi-implicit time stepping, which hold the prognostic state;
+* ``transforms``: the spectral transforms (FFTs and Legendre transforms, both ways, with
+  their tables), which take the dynamics' values in and give theirs back in the dynamics'
+  format (Hatfield et al. 2019 found SPEEDY's Legendre transforms among the parts most
+  sensitive to precision);
 * ``column``: the column physics' own arithmetic (humidity clipping, saturation humidity and
   relative humidity, dry static energy, the sum of the schemes' fluxes into tendencies) and
   what passes between the schemes, including the radiation kept between its calls;
@@ -34,14 +38,15 @@ from pipeline.precision import NumberFormat
 SCHEMES = ("convection", "condensation", "clouds", "shortwave", "longwave", "surface_fluxes",
            "vertical_diffusion")
 PHYSICS = ("column",) + SCHEMES + ("land",)
-COMPONENTS = ("dynamics",) + PHYSICS
+DYNAMICAL = ("dynamics", "transforms")  # the dry model's too
+COMPONENTS = DYNAMICAL + PHYSICS
 FORMAT_KEYS = ("physics_format",) + tuple(f"{name}_format" for name in COMPONENTS)
 
 
 def reduced_names(text: str, moist: bool) -> tuple[str, ...]:
     """The components ``reduced_components`` names ("all", or names and "physics",
     comma-separated); ValueError with the sentence for a user otherwise."""
-    known = COMPONENTS if moist else ("dynamics",)
+    known = COMPONENTS if moist else DYNAMICAL
     if text.strip() == "all":
         return known
     names = [name.strip() for name in text.split(",") if name.strip()]
@@ -74,7 +79,7 @@ def check(config) -> str | None:
         text = getattr(config, key)
         if not text:
             continue
-        if key != "dynamics_format" and not moist:
+        if key not in ("dynamics_format", "transforms_format") and not moist:
             return f"{key} applies to physics=speedy only"
         try:
             parse_format(key, text)
@@ -94,7 +99,7 @@ def component_formats(config, run_format: NumberFormat) -> dict[str, NumberForma
     reduced = reduced_names(config.reduced_components, moist)
     float64 = NumberFormat.parse("float64")
     formats = {}
-    for name in COMPONENTS if moist else ("dynamics",):
+    for name in COMPONENTS if moist else DYNAMICAL:
         explicit = getattr(config, f"{name}_format")
         if explicit:
             formats[name] = parse_format(f"{name}_format", explicit)
@@ -104,3 +109,54 @@ def component_formats(config, run_format: NumberFormat) -> dict[str, NumberForma
             formats[name] = run_format if name in reduced else float64
     return formats
 
+
+
+class ComponentTransform:
+    """A `SpectralTransform` whose arithmetic runs in the ``transforms`` component's format:
+    each call takes its inputs from the dynamics' format into the transforms' (its own
+    stream when stochastic), transforms them there with tables rounded to the transforms'
+    format, and gives the results back in the dynamics' format
+    (`pipeline.precision.components`). Used only where the two formats differ; with one
+    format the plain transform runs, bit for bit as before."""
+
+    def __init__(self, inner, transforms, dynamics):
+        self.inner, self.transforms, self.dynamics = inner, transforms, dynamics
+        self.grid = inner.grid
+
+    def _in(self, *values):
+        return self.transforms.take(*values, source=self.dynamics.format)
+
+    def _out(self, *values):
+        taken = self.dynamics.take(*values, source=self.transforms.format)
+        return taken if len(taken) > 1 else taken[0]
+
+    def legendre(self, coefficients, table):
+        x, = self._in(coefficients)
+        return self._out(self.inner.legendre(x, table))
+
+    def fourier_to_grid(self, fourier):
+        x, = self._in(fourier)
+        return self._out(self.inner.fourier_to_grid(x))
+
+    def grid_to_fourier(self, values):
+        x, = self._in(values)
+        return self._out(self.inner.grid_to_fourier(x))
+
+    def to_grid(self, coefficients, table=None):
+        x, = self._in(coefficients)
+        return self._out(self.inner.to_grid(x, table))
+
+    def to_spectral(self, values):
+        x, = self._in(values)
+        return self._out(self.inner.to_spectral(x))
+
+    def gradient(self, coefficients):
+        x, = self._in(coefficients)
+        return self._out(*self.inner.gradient(x))
+
+    def winds(self, vorticity, divergence):
+        return self._out(*self.inner.winds(*self._in(vorticity, divergence)))
+
+    def divergence_curl(self, a_fourier, b_fourier, vector_m, vector_h):
+        a, b = self._in(a_fourier, b_fourier)
+        return self._out(*self.inner.divergence_curl(a, b, vector_m, vector_h))

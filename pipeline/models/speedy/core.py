@@ -170,6 +170,7 @@ class SpeedyConfig:
     surface_fluxes_format: str = ""
     vertical_diffusion_format: str = ""
     land_format: str = ""
+    transforms_format: str = ""
 
     @property
     def effective_season(self) -> str:
@@ -428,7 +429,15 @@ class Speedy:
             self._convert = lambda values: (np.asarray(values) if dynamics.is_float64
                                             else np.asarray(round_to_format(values, nearest)))
         self.float64 = SpectralTransform(self.grid)  # diagnostics and setup
-        self.transform = SpectralTransform(self.grid, self._convert)
+        self._convert_transforms = self._convert
+        self.transforms = None
+        if self.component_formats is not None:
+            self.transforms = Component("transforms", self.component_formats["transforms"], None)
+            self._convert_transforms = self.transforms.constant
+        self.transform = SpectralTransform(self.grid, self._convert_transforms)
+        if self.transforms is not None and self.transforms.format != dynamics:
+            self.transform = components.ComponentTransform(self.transform, self.transforms,
+                                                           self.dynamics)
         self._setup_constants()
         if config.initial_file:
             _initial_fields(config.initial_file, self.grid, self.levels.count)  # checked early
@@ -467,9 +476,10 @@ class Speedy:
         self.increment_scale = 2.0 ** round(-math.log2(dt_scaled) - 3)
         self.unscale = 1.0 / self.increment_scale
         step_scaled = dt_scaled * self.increment_scale
-        self.vector_m = c(step_scaled * self.float64.vector_m)
-        self.vector_h = c(step_scaled * self.float64.vector_h)
-        self.analysis = c(step_scaled * self.float64.analysis_table)
+        ct = self._convert_transforms  # the transforms' own tables
+        self.vector_m = ct(step_scaled * self.float64.vector_m)
+        self.vector_h = ct(step_scaled * self.float64.vector_h)
+        self.analysis = ct(step_scaled * self.float64.analysis_table)
         xi = -self.float64.eigenvalues  # l (l + 1)
         self.laplace_step = c(dt_scaled * xi)  # dt/a l(l+1): Laplacian increment factor
         self.xi = c(xi)
@@ -525,6 +535,8 @@ class Speedy:
     def use_streams(self, streams: dict) -> None:
         """The stochastic stream of each component (`component_formats`), from the run."""
         self.dynamics.rng = streams["dynamics"]
+        if self.transforms is not None:
+            self.transforms.rng = streams["transforms"]
         if self.moist is not None:
             self.moist.use_streams(streams)
 
