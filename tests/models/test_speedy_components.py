@@ -29,7 +29,8 @@ def test_every_component_in_float64_is_the_float64_run_bit_for_bit(run_format):
     common = dict(MOIST, days=0.5, output_interval_hours=4)
     reference = run_block(Speedy, config(**common), FLOAT64, 3, 0, 0, [0, 1])
     mapped = run_block(Speedy, config(**common, dynamics_format="float64",
-                                      transforms_format="float64", physics_format="float64"),
+                                      transforms_format="float64", time_stepping_format="float64",
+                                      physics_format="float64"),
                        NumberFormat.parse(run_format), 3, 0, 0, [0, 1])
     for name, values in reference.fields.items():
         assert np.array_equal(values, mapped.fields[name]), name
@@ -174,8 +175,8 @@ def test_a_component_with_its_own_stochastic_stream_resumes_bit_for_bit(tmp_path
     ({"physics": "held-suarez", "physics_format": "float64"},
      "physics_format applies to physics=speedy only"),
     ({"physics": "held-suarez", "reduced_components": "convection"},
-     "reduced_components must be 'all' or names among dynamics, transforms, comma-separated; "
-     "got convection"),
+     "reduced_components must be 'all' or names among dynamics, transforms, time_stepping, "
+     "comma-separated; got convection"),
 ])
 def test_bad_mappings_get_one_sentence(overrides, words):
     with pytest.raises(ModelParameterError, match=words):
@@ -201,7 +202,7 @@ def test_files_name_their_component_formats_and_the_analysis_takes_them_as_tests
     with xr.open_dataset(mixed) as dataset:
         assert dataset.attrs["model_column_format"] == "e11m12"
         assert dataset.attrs["component_formats"] == (
-            "dynamics=float64, transforms=float64, column=e11m12, convection=e11m10, condensation=float64, "
+            "dynamics=float64, transforms=float64, time_stepping=float64, column=e11m12, convection=e11m10, condensation=float64, "
             "clouds=float64, shortwave=float64, longwave=float64, surface_fluxes=float64, "
             "vertical_diffusion=float64, land=float64")
     out = tmp_path / "analysis.nc"
@@ -248,4 +249,49 @@ def test_transforms_on_their_own_stochastic_stream_resume_bit_for_bit(tmp_path):
     from tests.models.test_speedy_moist import assert_resumes_bit_for_bit
 
     cfg = config(**MOIST, days=0.5, output_interval_hours=4, transforms_format="e11m8-sr")
+    assert_resumes_bit_for_bit(cfg, NumberFormat.parse("e11m10-sr"), tmp_path / "c.npz")
+
+
+def test_reduced_time_stepping_holds_the_state_in_its_format_and_the_dynamics_run_in_theirs(
+        monkeypatch):
+    """With the time stepping alone at e11m10 the prognostic state is e11m10 numbers after
+    every step, while the dynamics receive it as plain float64 values and compute exactly
+    what a float64 model computes from them (the increments of the same inputs agree bit
+    for bit)."""
+    from pipeline.models.base import to_format
+    from pipeline.models.run import component_streams
+    from pipeline.precision import LowPrecisionArray
+    from pipeline.precision import round as round_to_format
+
+    model = Speedy(config(**MOIST, reduced_components="time_stepping"), E11M10)
+    float64_model = Speedy(config(**MOIST), FLOAT64)
+    initial = model.initial_state([np.random.default_rng(0)])
+    _, formats = component_streams(model, E11M10, None, 1, 0, 0, len(initial))
+    state = tuple(to_format(values, f, r) for values, (f, r) in zip(initial, formats))
+    seen = []
+    original = Speedy.increments
+
+    def recording(self, *fields, **options):
+        seen.append(fields)
+        return original(self, *fields, **options)
+
+    monkeypatch.setattr(Speedy, "increments", recording)
+    for _ in range(3):
+        state = model.step(state)
+    prognostics = 2 * len(model.prognostics)
+    for values in state[:prognostics]:
+        assert isinstance(values, LowPrecisionArray) and values.format == E11M10
+        plain = np.asarray(values)
+        assert np.array_equal(plain, round_to_format(plain, E11M10))
+    inputs = seen[-1]
+    assert all(type(x) is np.ndarray and x.dtype.kind == "c" for x in inputs)
+    monkeypatch.setattr(Speedy, "increments", original)
+    for ours, theirs in zip(model.increments(*inputs), float64_model.increments(*inputs)):
+        assert np.array_equal(ours, theirs)
+
+
+def test_time_stepping_on_its_own_stochastic_stream_resumes_bit_for_bit(tmp_path):
+    from tests.models.test_speedy_moist import assert_resumes_bit_for_bit
+
+    cfg = config(**MOIST, days=0.5, output_interval_hours=4, time_stepping_format="e11m12-sr")
     assert_resumes_bit_for_bit(cfg, NumberFormat.parse("e11m10-sr"), tmp_path / "c.npz")

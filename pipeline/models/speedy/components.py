@@ -3,8 +3,10 @@
 Paxton et al. (2022, J. Climate) reduced SPEEDY's precision component by component (with
 convection kept in double, for one). Here the model is cut into
 
-* ``dynamics``: the spectral core's grid-point and spectral arithmetic and the
-  semi-implicit time stepping, which hold the prognostic state;
+* ``dynamics``: the spectral core's grid-point and spectral arithmetic, with the
+  semi-implicit solve, giving each step's increments;
+* ``time_stepping``: the leapfrog update, the implicit horizontal diffusion and the
+  Robert-Asselin-Williams filter; it holds the prognostic state (SPEEDY's step_field);
 * ``transforms``: the spectral transforms (FFTs and Legendre transforms, both ways, with
   their tables), which take the dynamics' values in and give theirs back in the dynamics'
   format (Hatfield et al. 2019 found SPEEDY's Legendre transforms among the parts most
@@ -38,7 +40,7 @@ from pipeline.precision import NumberFormat
 SCHEMES = ("convection", "condensation", "clouds", "shortwave", "longwave", "surface_fluxes",
            "vertical_diffusion")
 PHYSICS = ("column",) + SCHEMES + ("land",)
-DYNAMICAL = ("dynamics", "transforms")  # the dry model's too
+DYNAMICAL = ("dynamics", "transforms", "time_stepping")  # the dry model's too
 COMPONENTS = DYNAMICAL + PHYSICS
 FORMAT_KEYS = ("physics_format",) + tuple(f"{name}_format" for name in COMPONENTS)
 
@@ -79,7 +81,7 @@ def check(config) -> str | None:
         text = getattr(config, key)
         if not text:
             continue
-        if key not in ("dynamics_format", "transforms_format") and not moist:
+        if key not in tuple(f"{name}_format" for name in DYNAMICAL) and not moist:
             return f"{key} applies to physics=speedy only"
         try:
             parse_format(key, text)

@@ -171,6 +171,7 @@ class SpeedyConfig:
     vertical_diffusion_format: str = ""
     land_format: str = ""
     transforms_format: str = ""
+    time_stepping_format: str = ""
 
     @property
     def effective_season(self) -> str:
@@ -429,11 +430,16 @@ class Speedy:
             self._convert = lambda values: (np.asarray(values) if dynamics.is_float64
                                             else np.asarray(round_to_format(values, nearest)))
         self.float64 = SpectralTransform(self.grid)  # diagnostics and setup
-        self._convert_transforms = self._convert
-        self.transforms = None
+        self._convert_transforms = self._convert_stepping = self._convert
+        self.transforms = self.stepping = None
         if self.component_formats is not None:
             self.transforms = Component("transforms", self.component_formats["transforms"], None)
             self._convert_transforms = self.transforms.constant
+            if self.component_formats["time_stepping"] != dynamics:
+                # The state lives in the time stepping's format; the dynamics take it in.
+                self.stepping = Component("time_stepping",
+                                          self.component_formats["time_stepping"], None)
+                self._convert_stepping = self.stepping.constant
         self.transform = SpectralTransform(self.grid, self._convert_transforms)
         if self.transforms is not None and self.transforms.format != dynamics:
             self.transform = components.ComponentTransform(self.transform, self.transforms,
@@ -509,7 +515,7 @@ class Speedy:
             damping = {}
             rates = self._diffusion_rates(shape, degrees * (degrees + 1.0) / largest)
             for name, rate in rates.items():
-                damping[name] = c(1.0 / (1.0 + s * config.dt * rate))
+                damping[name] = self._convert_stepping(1.0 / (1.0 + s * config.dt * rate))
             self.diffusion[s] = damping
         # Held-Suarez forcing.
         self.held_suarez = (config.forcing == "held-suarez" and config.physics == "held-suarez"
@@ -526,9 +532,10 @@ class Speedy:
                 config, self.grid, levels, c, transform, self.float64.to_grid(self.phi_s[0])[0],
                 self.offset_column, c(1.0 / coslat), EARTH_RADIUS, KAPPA, HEAT_CAPACITY,
                 self.component_formats, self.dynamics)
-        self.robert = float(c(config.robert_filter / 2))
-        self.williams = float(c(config.williams_filter))
-        self.williams_minus_one = float(c(config.williams_filter - 1))
+        cs = self._convert_stepping
+        self.robert = float(cs(config.robert_filter / 2))
+        self.williams = float(cs(config.williams_filter))
+        self.williams_minus_one = float(cs(config.williams_filter - 1))
 
     # --- mixed precision by component --------------------------------------------------
 
@@ -537,13 +544,18 @@ class Speedy:
         self.dynamics.rng = streams["dynamics"]
         if self.transforms is not None:
             self.transforms.rng = streams["transforms"]
+        if self.stepping is not None:
+            self.stepping.rng = streams["time_stepping"]
         if self.moist is not None:
             self.moist.use_streams(streams)
 
     def state_components(self, count: int) -> list[str]:
-        """The component holding each of the ``count`` state entries: the radiation memory
-        is the column's, everything else the dynamics'."""
+        """The component holding each of the ``count`` state entries: the prognostics are
+        the time stepping's (the dynamics' when both share a format), the radiation memory
+        the column's, everything else the dynamics'."""
         owners = ["dynamics"] * count
+        if self.stepping is not None:
+            owners[:2 * len(self.prognostics)] = ["time_stepping"] * (2 * len(self.prognostics))
         if self.moist is not None:
             start = 2 * len(self.prognostics)
             owners[start:start + moist_coupling.MEMORY_FIELDS] = \
@@ -761,6 +773,11 @@ class Speedy:
         first = taken == 0
         s = 1 if first else 2
         physics = None
+        stored_previous, stored_current = previous, current
+        if self.stepping is not None:  # the state, from the time stepping into the dynamics
+            source = self.stepping.format
+            previous = self.dynamics.take(*previous, source=source)
+            current = self.dynamics.take(*current, source=source)
         if self.moist is not None:  # on the previous level, as in SPEEDY
             physics, extra = self.moist.tendencies(previous, extra, taken)
         explicit = list(self.increments(*current, physics=physics))
@@ -773,6 +790,9 @@ class Speedy:
             changes = [s * e for e in explicit]
         else:  # humidity (after the four) has no linear terms
             changes = [*self._implicit_solve(s, *explicit[:4]), *(s * e for e in explicit[4:])]
+        previous, current = stored_previous, stored_current
+        if self.stepping is not None:  # the increments, into the time stepping
+            changes = self.stepping.take(*changes, source=self.dynamics.format)
         start = current if first else previous
         new = [x + d for x, d in zip(start, changes)]
         damping = self.diffusion[s]
