@@ -125,40 +125,35 @@ class ComponentTransform:
         self.inner, self.transforms, self.dynamics = inner, transforms, dynamics
         self.grid = inner.grid
 
-    def _in(self, *values):
-        return self.transforms.take(*values, source=self.dynamics.format)
-
-    def _out(self, *values):
-        taken = self.dynamics.take(*values, source=self.transforms.format)
-        return taken if len(taken) > 1 else taken[0]
+    def _through(self, method: str, values: tuple, *tables):
+        """``method`` of the inner transform on ``values`` taken into the transforms' format
+        (``tables``, already in that format, pass as they are), its results given back."""
+        taken = self.transforms.take(*values, source=self.dynamics.format)
+        result = getattr(self.inner, method)(*taken, *tables)
+        back = self.dynamics.take(*(result if isinstance(result, tuple) else (result,)),
+                                  source=self.transforms.format)
+        return back if isinstance(result, tuple) else back[0]
 
     def legendre(self, coefficients, table):
-        x, = self._in(coefficients)
-        return self._out(self.inner.legendre(x, table))
+        return self._through("legendre", (coefficients,), table)
 
     def fourier_to_grid(self, fourier):
-        x, = self._in(fourier)
-        return self._out(self.inner.fourier_to_grid(x))
+        return self._through("fourier_to_grid", (fourier,))
 
     def grid_to_fourier(self, values):
-        x, = self._in(values)
-        return self._out(self.inner.grid_to_fourier(x))
+        return self._through("grid_to_fourier", (values,))
 
     def to_grid(self, coefficients, table=None):
-        x, = self._in(coefficients)
-        return self._out(self.inner.to_grid(x, table))
+        return self._through("to_grid", (coefficients,), table)
 
     def to_spectral(self, values):
-        x, = self._in(values)
-        return self._out(self.inner.to_spectral(x))
+        return self._through("to_spectral", (values,))
 
     def gradient(self, coefficients):
-        x, = self._in(coefficients)
-        return self._out(*self.inner.gradient(x))
+        return self._through("gradient", (coefficients,))
 
     def winds(self, vorticity, divergence):
-        return self._out(*self.inner.winds(*self._in(vorticity, divergence)))
+        return self._through("winds", (vorticity, divergence))
 
     def divergence_curl(self, a_fourier, b_fourier, vector_m, vector_h):
-        a, b = self._in(a_fourier, b_fourier)
-        return self._out(*self.inner.divergence_curl(a, b, vector_m, vector_h))
+        return self._through("divergence_curl", (a_fourier, b_fourier), vector_m, vector_h)
