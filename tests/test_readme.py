@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.models.speedy.boundary_files import default_directory
 from tests.conftest import ROOT, tool_environment
 
 README = (ROOT / "README.md").read_text()
@@ -51,8 +52,14 @@ def as_run_here(line: str) -> str | None:
 
 
 def user_directory(tmp_path: Path) -> Path:
+    """A user's checkout: the workflow, the configs, the example C model and, as
+    docs/speedy-boundaries.md tells a user to fetch them, SPEEDY's T30 files in speedy-t30/
+    (this machine's test copy; config/paper.yaml reads them)."""
     for name in ("workflow", "envs", "config"):
         shutil.copytree(ROOT / name, tmp_path / name)
+    files = Path(default_directory())
+    if (files / "surface.nc").is_file():
+        (tmp_path / "speedy-t30").symlink_to(files, target_is_directory=True)
     shutil.copy(ROOT / "Snakefile", tmp_path / "Snakefile")
     (tmp_path / "tests" / "models").mkdir(parents=True)
     shutil.copytree(ROOT / "tests" / "models" / "external", tmp_path / "tests" / "models" / "external")
@@ -87,6 +94,9 @@ def test_each_shell_block_of_the_readme_runs(body, tmp_path):
         pytest.importorskip("snakemake_executor_plugin_slurm",
                             reason="the cluster block needs lowprec[slurm] (.ci/run installs it)")
     directory = user_directory(tmp_path)
+    if "config/paper.yaml" in script and not (directory / "speedy-t30").exists():
+        pytest.skip(f"config/paper.yaml reads SPEEDY's T30 files, which are not at "
+                    f"{default_directory()} (set LOWPREC_SPEEDY_BC)")
     if ("cc " in script or script.startswith("cc")) and not shutil.which("cc"):
         pytest.skip("no C compiler (cc) for the external-model example")
     result = subprocess.run(["bash", "-c", script], cwd=directory, env=tool_environment(),
