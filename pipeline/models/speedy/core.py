@@ -851,9 +851,9 @@ class Speedy:
                 # SPEEDY's start from rest over its orography (speedy.f90
                 # initialize_from_rest_state): a surface temperature of 288 K - gamma z, T(sigma)
                 # scaled from it as T_ref, p_s in hydrostatic balance with that lapse rate from
-                # 1013 hPa at z = 0, and q = 0.7 x 0.622 x 17 hPa / p (p_s / p0)^3 sigma^3
-                # g/kg below the two top levels (the humidity's 2.5 km scale height against
-                # the pressure's 7.5 km), dry above.
+                # 1013 hPa at z = 0, and q = 0.7 x 0.622 x (17 hPa / 1000 hPa) (p_s/p0)^3 sigma^3
+                # (7.4 g/kg (p_s/p0)^3 sigma^3) below the two top levels (the humidity's 2.5 km
+                # scale height against the pressure's 7.5 km), dry above.
                 height = f64.to_grid(self.phi_s[0])[0] / GRAVITY
                 surface = 288.0 - 0.006 * height
                 temperature_grid = temperature_grid * (surface / 288.0)[None]
