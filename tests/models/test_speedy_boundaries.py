@@ -261,3 +261,26 @@ def test_a_month_of_perpetual_january_at_t21_is_a_plausible_climate():
     surface = fields["surface_temperature"]
     assert mean(surface, land) < mean(surface, 1.0 - land) - 5.0
     assert mean(fields["temperature"][:, :, -1]) - 273.15 == pytest.approx(13.6, abs=5.0)
+
+
+def test_the_start_from_rest_is_speedys_sea_level_pressure_and_humidity():
+    """speedy.f90's initialize_from_rest_state: at sea level p_s = 1013 hPa and the surface
+    humidity is RH 0.7 of 17 hPa at 1000 hPa, 0.7 x 0.622 x 17 / 1000 = 7.40 g/kg x
+    (p_s / 1000 hPa)^3; the lowest level (sigma 0.95) has sigma^3 of it, the top two none.
+    Over the open ocean far from mountains the spectral orography is near zero, so the
+    fields are those sea-level values (within the truncation's ringing)."""
+    cfg = parse_overrides(Speedy.Config, {"truncation": "30", "physics": "speedy",
+                                          "boundaries": BC, "perturbation": "0"}, "speedy")
+    model = Speedy(cfg, NumberFormat.parse("float64"))
+    state = model.initial_state([np.random.default_rng(0)])
+    count = len(model.prognostics)
+    f64 = model.float64
+    ps = 1e3 * np.exp(f64.to_grid(np.asarray(state[count + 3])[0])[0])  # hPa, (lon, lat)
+    q = f64.to_grid(np.asarray(state[count + 4])[0])  # g/kg, (level, lon, lat)
+    height = f64.to_grid(model.phi_s[0])[0] / 9.81
+    ocean = np.abs(height) < 5.0  # metres
+    assert ocean.sum() > 100
+    assert abs(ps[ocean].mean() - 1013.0) < 0.3 and np.abs(ps[ocean] - 1013.0).max() < 1.5
+    sea_level_q = 0.7 * 0.622 * 17.0 * 1.013**3
+    assert abs(q[-1][ocean].mean() / (sea_level_q * 0.95**3) - 1.0) < 0.01
+    assert np.abs(q[:2]).max() < 1e-12
