@@ -11,6 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that run a whole workflow (marked ``workflow``, a minute or more each) first:
+    pytest-xdist hands tests out in collection order, and one collected last runs alone at
+    the end while the other workers wait."""
+    items.sort(key=lambda item: item.get_closest_marker("workflow") is None)
+
+
 def tool_environment() -> dict:
     environment = dict(os.environ)
     environment["PATH"] = f"{BIN}{os.pathsep}{environment.get('PATH', '')}"

@@ -22,6 +22,7 @@ models:
 """
 
 
+@pytest.mark.workflow
 def test_bisection_in_the_workflow_resumes_after_an_interruption(tmp_path, run_tool):
     config = tmp_path / "search.yaml"
     config.write_text(CONFIG)
