@@ -20,6 +20,10 @@ def add_commands(subparsers) -> None:
                         "fixed:OMEGA, best-fixed, instance-optimal")
     parser.add_argument("--instances", type=int, required=True, help="systems per trial (T)")
     parser.add_argument("--trials", type=int, required=True, help="independent trials")
+    parser.add_argument("--first-trial", type=int, default=0,
+                        help="number of the first trial: the run solves trials K .. K+trials-1, "
+                        "so a long study can be split over runs whose files relax-summary "
+                        "combines (default 0)")
     parser.add_argument("--format", required=True, dest="format_name",
                         help="number format of the solves, e.g. float64, e11m10-sr")
     parser.add_argument("--seed", type=int, required=True, help="seed of all random streams")
@@ -90,7 +94,9 @@ def run_relax(args) -> None:
 
     for name, value, lowest, highest in (("--instances", args.instances, 1, LARGEST_COUNT),
                                          ("--trials", args.trials, 1, LARGEST_COUNT),
-                                         ("--seed", args.seed, 0, LARGEST_SEED)):
+                                         ("--seed", args.seed, 0, LARGEST_SEED),
+                                         ("--first-trial", args.first_trial, 0,
+                                          LARGEST_COUNT)):
         check_range(name, value, lowest, highest)
     if args.tasks is not None:
         check_range("--tasks", args.tasks, 1)
@@ -113,7 +119,8 @@ def run_relax(args) -> None:
         raise UsageError(str(error)) from None
     run = Run(args.sequence, settings, fmt, args.seed, args.instances, args.solve,
               args.tolerance)
-    tasks = [(learner, trial) for learner in learners for trial in range(args.trials)]
+    trials = range(args.first_trial, args.first_trial + args.trials)
+    tasks = [(learner, trial) for learner in learners for trial in trials]
 
     def relax():
         results = run_tasks(len(tasks), lambda i: run_trial(run, *tasks[i]), comm)
@@ -123,9 +130,10 @@ def run_relax(args) -> None:
                 records[learner].append(record)
             provenance = {"sequence": args.sequence, "settings": settings, "format": fmt.name,
                           "learners": learners, "instances": args.instances,
-                          "trials": args.trials, "seed": args.seed, "solve": args.solve,
+                          "trials": args.trials, "first_trial": args.first_trial,
+                          "seed": args.seed, "solve": args.solve,
                           "tolerance": args.tolerance}
-            write_dataset(relax_dataset(run, learners, args.trials, records, provenance),
+            write_dataset(relax_dataset(run, learners, trials, records, provenance),
                           args.out)
         return 0
 
@@ -145,8 +153,13 @@ def _open_runs(paths):
 def run_summary(args) -> None:
     from pipeline.solvers.records import summary_rows, write_summary
 
+    from pipeline.cli import UsageError
+
     datasets = _open_runs(args.inputs)
-    rows = summary_rows(datasets)
+    try:
+        rows = summary_rows(datasets)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     write_summary(rows, args.csv, args.netcdf,
                   {"inputs": [d.attrs.get("config_hash") for d in datasets]})
     for row in rows:

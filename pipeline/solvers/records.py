@@ -29,8 +29,9 @@ SUMMARY_COLUMNS = ("sequence", "settings", "number_format", "solve", "learner", 
                    "ratio_to_instance_optimal", "converged_fraction")
 
 
-def relax_dataset(run, learners: list[str], trials: int, records: dict, settings: dict):
-    """The dataset of one run; ``records[learner]`` lists the trials' `TrialRecord`s."""
+def relax_dataset(run, learners: list[str], trials, records: dict, settings: dict):
+    """The dataset of one run; ``trials`` are the trial numbers and ``records[learner]``
+    lists their `TrialRecord`s in that order."""
     dims = ("learner", "trial", "instance")
 
     def stack(name, dtype):
@@ -57,7 +58,7 @@ def relax_dataset(run, learners: list[str], trials: int, records: dict, settings
     coords = {
         "learner": ("learner", np.array(learners, dtype=object),
                     {"long_name": "learner or baseline choosing omega"}),
-        "trial": ("trial", np.arange(trials, dtype=np.int32),
+        "trial": ("trial", np.asarray(trials, dtype=np.int32),
                   {"units": "1", "long_name": "trial number"}),
         "instance": ("instance", np.arange(run.instances, dtype=np.int32),
                      {"units": "1", "long_name": "position in the sequence of systems"}),
@@ -76,29 +77,47 @@ def relax_dataset(run, learners: list[str], trials: int, records: dict, settings
 
 
 def summary_rows(datasets: list[xr.Dataset]) -> list[dict]:
-    """One row per (sequence, settings, format, solve, learner); see the module doc."""
-    totals, meta = {}, {}
+    """One row per (sequence, settings, format, solve, learner); see the module doc.
+
+    Files of one group may hold different trials of the same study (``lowprec relax
+    --first-trial``): their trials are pooled. A trial met twice for one learner, or runs of
+    one group with different numbers of instances, are refused in one sentence (ValueError).
+    """
+    per_trial, instances, converged = {}, {}, {}
     for dataset in datasets:
         group = (dataset.attrs["sequence"], dataset.attrs["sequence_settings"],
                  dataset.attrs["number_format"], dataset.attrs["solve"])
+        trials = [int(t) for t in dataset["trial"].values]
         for learner in dataset["learner"].values:
+            key = group + (str(learner),)
             values = dataset["iterations"].sel(learner=learner).values
-            totals[group + (str(learner),)] = float(values.sum(axis=1).mean())
-            meta[group + (str(learner),)] = (values.shape[0], values.shape[1], float(
-                dataset["converged"].sel(learner=learner).values.mean()))
+            if instances.setdefault(key, values.shape[1]) != values.shape[1]:
+                raise ValueError(
+                    f"Runs of {key[0]} at {key[2]} for learner {key[4]} differ in their number "
+                    f"of instances ({instances[key]} and {values.shape[1]}); summarise them "
+                    "apart.")
+            totals = per_trial.setdefault(key, {})
+            flags = converged.setdefault(key, [])
+            for trial, total, flag in zip(trials, values.sum(axis=1),
+                                          dataset["converged"].sel(learner=learner).values):
+                if trial in totals:
+                    raise ValueError(f"Trial {trial} of {key[0]} at {key[2]} for learner "
+                                     f"{key[4]} is in more than one input file.")
+                totals[trial] = float(total)
+                flags.append(flag)
+    totals = {key: float(np.mean(list(values.values()))) for key, values in per_trial.items()}
     rows = []
     for key, total in totals.items():
         group = key[:4]
         best = totals.get(group + ("best-fixed",))
         optimal = totals.get(group + ("instance-optimal",))
-        trials, instances, converged = meta[key]
         rows.append({
             "sequence": key[0], "settings": key[1], "number_format": key[2], "solve": key[3],
-            "learner": key[4], "trials": trials, "instances": instances,
+            "learner": key[4], "trials": len(per_trial[key]), "instances": instances[key],
             "total_iterations": total,
             "ratio_to_best_fixed": total / best if best else float("nan"),
             "ratio_to_instance_optimal": total / optimal if optimal else float("nan"),
-            "converged_fraction": converged,
+            "converged_fraction": float(np.mean(np.concatenate(converged[key]))),
         })
     return sorted(rows, key=lambda r: tuple(str(r[c]) for c in SUMMARY_COLUMNS[:5]))
 

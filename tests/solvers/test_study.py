@@ -99,6 +99,34 @@ def test_relax_writes_the_file_and_the_summary_its_ratios(tmp_path, capsys):
     assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_study_split_over_runs_by_first_trial_is_the_whole_run(tmp_path, capsys):
+    """Trials 0 and 1 run apart (--first-trial) give the records of one two-trial run, and
+    relax-summary pools them into the same table; a trial given twice is refused."""
+    common = ["relax", "shifted-laplacian", "--learner", "tsallis-inf,best-fixed",
+              "--instances", "12", "--format", "e11m10-sr", "--seed", "5", "--set", "grid=5"]
+    whole, first, second = (tmp_path / name for name in ("whole.nc", "t0.nc", "t1.nc"))
+    assert main([*common, "--trials", "2", "--out", str(whole)]) == 0
+    assert main([*common, "--trials", "1", "--out", str(first)]) == 0
+    assert main([*common, "--trials", "1", "--first-trial", "1", "--out", str(second)]) == 0
+    joined = xr.concat([xr.load_dataset(first), xr.load_dataset(second)], dim="trial",
+                       data_vars="minimal")
+    for name in ("omega", "iterations", "residual", "cost_curve"):
+        np.testing.assert_array_equal(joined[name].values, xr.load_dataset(whole)[name].values)
+    tables = []
+    for inputs in ([whole], [first, second]):
+        csv_path = tmp_path / f"summary{len(inputs)}.csv"
+        assert main(["relax-summary", *map(str, inputs), "--csv", str(csv_path), "--netcdf",
+                     str(tmp_path / f"summary{len(inputs)}.nc")]) == 0
+        tables.append(list(csv.DictReader(open(csv_path))))
+    assert tables[0] == tables[1] and {row["trials"] for row in tables[0]} == {"2"}
+    capsys.readouterr()
+    assert main(["relax-summary", str(whole), str(second), "--csv", str(tmp_path / "x.csv"),
+                 "--netcdf", str(tmp_path / "x.nc")]) == 2
+    error = capsys.readouterr().err
+    assert "Trial 1 of shifted-laplacian at e11m10-sr" in error and "more than one" in error
+    assert len(error.strip().splitlines()) == 1 and not (tmp_path / "x.csv").exists()
+
+
 @pytest.mark.parametrize("arguments,message", [
     (["shifted-laplacian", "--learner", "ucb"], "Unknown learner 'ucb'; choose one of"),
     (["shifted-laplacian", "--learner", "fixed:2"], "omega must lie in (0, 2)"),
