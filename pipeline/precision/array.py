@@ -257,6 +257,15 @@ def _strided_binary(ufunc, left, right, emulation):
     if a is None or b is None or not kernels or max(getattr(a, "size", 1),
                                                     getattr(b, "size", 1)) >= FUSE_FROM_SIZE:
         return None  # large arrays: the general path's fused strided loop is faster
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and a.shape == b.shape \
+            and a.size:
+        out = np.empty(a.shape)  # two views of one shape: one compiled pass computes and rounds
+        _fused_2d(ufunc, emulation)(a, b, out, emulation.significand_bits,
+                                    emulation.emin_field, emulation.key())
+        result = _ndarray_view(out, LowPrecisionArray)
+        result._emulation = emulation
+        result._flat = out.reshape(-1)
+        return result
     out = ufunc(a, b)
     if type(out) is not np.ndarray or out.dtype is not _FLOAT64 or out.size == 0 \
             or not out.flags.c_contiguous:

@@ -34,7 +34,15 @@ SIGNATURE = "void(float64[:, :], float64[:, :], float64[:, :], int64, int64, uin
 
 def make_fused_2d(operation, stochastic):
     """``out[i, j] = round(a[i, j] op b[i, j])``; ``out`` may be ``a`` or ``b`` itself
-    (an in-place update) but must not overlap them otherwise."""
+    (an in-place update) but must not overlap them otherwise.
+
+    When every operand's rows are contiguous (the usual views: ``T[:, 1:]``,
+    ``T[:, 1:-1]``) the loop runs over row views after a test of the strides, which tells
+    LLVM the inner stride, so it vectorises (the general loop reads a stride it cannot know
+    and stays scalar); an in-place update reads and writes one row view, so no runtime
+    overlap test sends the loop back to scalar code. Every path computes each element
+    alike, so the results are the same bits.
+    """
 
     @numba.njit(SIGNATURE, cache=True, nogil=True, error_model="numpy")
     def fused_2d(a, b, out, significand_bits, emin_field, key):
@@ -42,13 +50,44 @@ def make_fused_2d(operation, stochastic):
             significand_bits, emin_field)
         n0, n1 = out.shape
         rare = 0
-        for i in range(n0):
-            for j in range(n1):
-                value, normal = normal_path(float_bits(operation(a[i, j], b[i, j])),
-                                            i * n1 + j, stochastic, key, shift, top_shift,
-                                            mask, half_below, lsb, lowest, largest)
-                out[i, j] = bits_float(value)
-                rare += not normal
+        unit = a.strides[1] == 8 and b.strides[1] == 8 and out.strides[1] == 8
+        same_a = a.ctypes.data == out.ctypes.data and a.strides[0] == out.strides[0]
+        same_b = b.ctypes.data == out.ctypes.data and b.strides[0] == out.strides[0]
+        if unit and same_a:  # out = a op b, in place of a
+            for i in range(n0):
+                row, b_row = out[i], b[i]
+                for j in range(n1):
+                    value, normal = normal_path(float_bits(operation(row[j], b_row[j])),
+                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                mask, half_below, lsb, lowest, largest)
+                    row[j] = bits_float(value)
+                    rare += not normal
+        elif unit and same_b:  # in place of b
+            for i in range(n0):
+                a_row, row = a[i], out[i]
+                for j in range(n1):
+                    value, normal = normal_path(float_bits(operation(a_row[j], row[j])),
+                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                mask, half_below, lsb, lowest, largest)
+                    row[j] = bits_float(value)
+                    rare += not normal
+        elif unit:
+            for i in range(n0):
+                a_row, b_row, out_row = a[i], b[i], out[i]
+                for j in range(n1):
+                    value, normal = normal_path(float_bits(operation(a_row[j], b_row[j])),
+                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                mask, half_below, lsb, lowest, largest)
+                    out_row[j] = bits_float(value)
+                    rare += not normal
+        else:
+            for i in range(n0):
+                for j in range(n1):
+                    value, normal = normal_path(float_bits(operation(a[i, j], b[i, j])),
+                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                mask, half_below, lsb, lowest, largest)
+                    out[i, j] = bits_float(value)
+                    rare += not normal
         if rare:
             zero = np.uint64(0)
             for i in range(n0):
