@@ -248,6 +248,34 @@ def _fast_binary(ufunc, left, right):
     return result
 
 
+def _fast_unary(ufunc, x):
+    """``ufunc(x)`` (np.sqrt, np.exp, -x, ...) of one C-contiguous float64 emulated array:
+    NumPy computes into a new array and one compiled pass rounds it, without the general
+    path's checks (the same result and key), or None. A result that is not float64 (np.isnan)
+    comes back plain, as from the general path."""
+    if type(x) is not LowPrecisionArray:
+        return None
+    emulation = x._emulation
+    flat = x._flat
+    kernels = rounding._NUMBA
+    if flat is None or emulation.exact or not kernels or not 0 < flat.size < FUSE_FROM_SIZE:
+        return None  # (an empty array draws no key: the general path)
+    out = ufunc(flat)
+    if out.dtype is not _FLOAT64:
+        if out.dtype.kind in "fc":
+            return None
+        return out.reshape(x.shape) if x.ndim else out[0]
+    if emulation.stochastic:
+        kernels.round_stochastic_inplace(out, emulation.significand_bits,
+                                         emulation.emin_field, emulation.key())
+    else:
+        kernels.round_nearest_inplace(out, emulation.significand_bits, emulation.emin_field)
+    result = _ndarray_view(out.reshape(x.shape), LowPrecisionArray)
+    result._emulation = emulation
+    result._flat = out
+    return result
+
+
 def _strided_binary(ufunc, left, right, emulation):
     """``ufunc(left, right)`` where an operand is a strided view (``a[:, 1:]``), or None:
     NumPy computes into a new array and one compiled pass rounds it, without the general
@@ -443,6 +471,10 @@ class LowPrecisionArray(np.ndarray):
             if not kwargs:
                 if len(inputs) == 2 and ufunc in _FAST_UFUNCS:
                     result = _fast_binary(ufunc, inputs[0], inputs[1])
+                    if result is not None:
+                        return result
+                elif len(inputs) == 1 and ufunc.nout == 1:
+                    result = _fast_unary(ufunc, inputs[0])
                     if result is not None:
                         return result
                 return self._call_ufunc(ufunc, inputs)

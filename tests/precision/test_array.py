@@ -220,6 +220,28 @@ def test_fused_operations_on_special_values_strides_and_broadcasts(monkeypatch, 
         assert np.array_equal(fast, reference)
 
 
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e3m2-sr"])
+def test_the_lean_unary_path_gives_the_general_paths_values_types_and_draws(monkeypatch, name):
+    from pipeline.precision import array as array_module
+
+    def compute():
+        fmt = NumberFormat.parse(name)
+        a = fmt.array(np.linspace(-3, 5, 60).reshape(6, 10), seed=2, stream=("unary",))
+        results = []
+        with np.errstate(all="ignore"):
+            for function in (np.sqrt, np.exp, np.negative, np.sin, np.log, np.isnan, np.floor):
+                for operand in (a, a[2, 3], a[:0]):
+                    result = function(operand)
+                    results.append((type(result), np.asarray(result).dtype,
+                                    np.asarray(result).shape, np.asarray(result).tobytes()))
+        results.append(np.asarray(a * 1.0001).tobytes())  # the stream's position after
+        return results
+
+    lean = compute()
+    monkeypatch.setattr(array_module, "_fast_unary", lambda ufunc, x: None)
+    assert lean == compute()
+
+
 def test_value_moving_functions_keep_values_and_format_without_drawing_random_bits():
     fmt = NumberFormat.parse("e5m6-sr")
     x = fmt.array(np.linspace(0, 1, 12).reshape(3, 4), seed=1)
