@@ -208,18 +208,8 @@ def _fast_binary(ufunc, left, right):
     draws SplitMix64(key, k), as the general path does.
     """
     left_type, right_type = type(left), type(right)
-    if left_type is LowPrecisionArray:
-        emulation = left._emulation
-        if right_type is LowPrecisionArray:
-            other = right._emulation
-            if other is not emulation and (other.significand_bits != emulation.significand_bits
-                                           or other.emin_field != emulation.emin_field):
-                return None  # promotion: the general path
-    elif right_type is LowPrecisionArray:
-        emulation = right._emulation
-    else:
-        return None
-    if emulation.exact:
+    emulation = _binary_emulation(left, left_type, right, right_type)
+    if emulation is None:
         return None
     a, left_scalar = _flat_operand(left, left_type)
     b, right_scalar = _flat_operand(right, right_type)
@@ -276,6 +266,35 @@ def _fast_unary(ufunc, x):
     return result
 
 
+def _binary_emulation(left, left_type, right, right_type):
+    """The emulation of ``left op right`` when the lean paths apply: one emulated operand, or
+    two of the same widths (the left one's stream, as `_promote` gives); None for float64
+    emulation, promotion, or no emulated operand."""
+    if left_type is LowPrecisionArray:
+        emulation = left._emulation
+        if right_type is LowPrecisionArray:
+            other = right._emulation
+            if other is not emulation and (other.significand_bits != emulation.significand_bits
+                                           or other.emin_field != emulation.emin_field):
+                return None  # promotion: the general path
+    elif right_type is LowPrecisionArray:
+        emulation = right._emulation
+    else:
+        return None
+    return None if emulation.exact else emulation
+
+
+def _lean_binary(ufunc, left, right):
+    """Any other two-operand ufunc (np.matmul, np.maximum, np.power, comparisons) on
+    float64 operands: NumPy computes, one compiled pass rounds a float64 result, a result
+    that is not a number (a comparison's booleans) comes back plain; None where the general
+    path must decide (promotion, other dtypes, scalar results)."""
+    emulation = _binary_emulation(left, type(left), right, type(right))
+    if emulation is None:
+        return None
+    return _strided_binary(ufunc, left, right, emulation)
+
+
 def _strided_binary(ufunc, left, right, emulation):
     """``ufunc(left, right)`` where an operand is a strided view (``a[:, 1:]``), or None:
     NumPy computes into a new array and one compiled pass rounds it, without the general
@@ -285,8 +304,8 @@ def _strided_binary(ufunc, left, right, emulation):
     if a is None or b is None or not kernels or max(getattr(a, "size", 1),
                                                     getattr(b, "size", 1)) >= FUSE_FROM_SIZE:
         return None  # large arrays: the general path's fused strided loop is faster
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and a.shape == b.shape \
-            and a.size:
+    if ufunc in _FAST_UFUNCS and type(a) is np.ndarray and type(b) is np.ndarray \
+            and a.ndim == 2 and a.shape == b.shape and a.size:
         out = np.empty(a.shape)  # two views of one shape: one compiled pass computes and rounds
         _fused_2d(ufunc, emulation)(a, b, out, emulation.significand_bits,
                                     emulation.emin_field, emulation.key())
@@ -295,6 +314,8 @@ def _strided_binary(ufunc, left, right, emulation):
         result._flat = out.reshape(-1)
         return result
     out = ufunc(a, b)
+    if type(out) is np.ndarray and out.dtype.kind not in "fc":
+        return out  # booleans or integers: nothing to round, as on the general path
     if type(out) is not np.ndarray or out.dtype is not _FLOAT64 or out.size == 0 \
             or not out.flags.c_contiguous:
         return None if type(out) is not np.ndarray or out.dtype is not _FLOAT64 \
@@ -471,6 +492,10 @@ class LowPrecisionArray(np.ndarray):
             if not kwargs:
                 if len(inputs) == 2 and ufunc in _FAST_UFUNCS:
                     result = _fast_binary(ufunc, inputs[0], inputs[1])
+                    if result is not None:
+                        return result
+                elif len(inputs) == 2 and ufunc.nout == 1:
+                    result = _lean_binary(ufunc, inputs[0], inputs[1])
                     if result is not None:
                         return result
                 elif len(inputs) == 1 and ufunc.nout == 1:

@@ -242,6 +242,37 @@ def test_the_lean_unary_path_gives_the_general_paths_values_types_and_draws(monk
     assert lean == compute()
 
 
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e3m2-sr"])
+def test_the_lean_two_operand_path_gives_the_general_paths_values_types_and_draws(
+        monkeypatch, name):
+    from pipeline.precision import array as array_module
+
+    def compute():
+        fmt = NumberFormat.parse(name)
+        a = fmt.array(np.linspace(-3, 5, 60).reshape(6, 10), seed=2, stream=("binary",))
+        b = fmt.array(np.linspace(1, 2, 60).reshape(6, 10), seed=2, stream=("other",))
+        plain = np.linspace(0.5, 1.5, 60).reshape(6, 10)
+        results = []
+        with np.errstate(all="ignore"):
+            for function in (np.maximum, np.power, np.greater, np.arctan2, np.hypot):
+                for x, y in ((a, b), (b, a), (a, plain), (plain, a), (a, 2), (0.5, a),
+                             (a[:, 1:], a[:, :-1]), (a.T, b.T), (a[2, 3], b[1, 1]),
+                             (a[:0], b[:0])):
+                    result = function(x, y)
+                    results.append((type(result), np.asarray(result).dtype,
+                                    np.asarray(result).shape, np.asarray(result).tobytes()))
+            for x, y in ((a, b.T), (a.T, plain), (a[0], b[0]), (a[:3, :3], a[:3, :3])):
+                result = x @ y
+                results.append((type(result), np.asarray(result).tobytes()))
+        results.append(np.asarray(a * 1.0001).tobytes())  # the streams' positions after
+        results.append(np.asarray(b * 1.0001).tobytes())
+        return results
+
+    lean = compute()
+    monkeypatch.setattr(array_module, "_lean_binary", lambda ufunc, x, y: None)
+    assert lean == compute()
+
+
 def test_value_moving_functions_keep_values_and_format_without_drawing_random_bits():
     fmt = NumberFormat.parse("e5m6-sr")
     x = fmt.array(np.linspace(0, 1, 12).reshape(3, 4), seed=1)
