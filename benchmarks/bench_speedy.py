@@ -37,6 +37,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 from pipeline.models.base import parse_overrides, to_format  # noqa: E402
+from pipeline.models.run import component_streams  # noqa: E402
 from pipeline.models.speedy import Speedy  # noqa: E402
 from pipeline.models.speedy.physics.column import column_physics  # noqa: E402
 from pipeline.precision import NumberFormat, stream_generator  # noqa: E402
@@ -56,7 +57,10 @@ def setup(config, name, members, warmup=3):
     else:
         model = Speedy(config, fmt)
         rng = stream_generator(1, "bench-rounding") if fmt.stochastic else None
-        state = tuple(to_format(s, fmt, rng) for s in model.initial_state(rngs))
+        initial = model.initial_state(rngs)
+        # each component's stream, as a run hands them out (the physics has its own)
+        component_streams(model, fmt, rng, 1, 0, 0, len(initial))
+        state = tuple(to_format(s, fmt, rng) for s in initial)
     for _ in range(warmup):
         state = model.step(state)  # warm-up, and past the forward first step
     return model, state
