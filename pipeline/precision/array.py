@@ -80,15 +80,21 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
 
     Round to nearest treats every element alike whatever its index, so a result that NumPy
     laid out in Fortran or another dense order is rounded where it lies; stochastic rounding
-    numbers elements in C order and rounds a C-ordered copy of any other layout."""
+    numbers elements in C order: a float64 array in another dense order is rounded where it
+    lies by a kernel that gives each element its C-order index, anything else as a C-ordered
+    copy."""
     if emulation.exact or values.size == 0:
         return None
     kernels = rounding._NUMBA if rounding._NUMBA is not None else rounding.numba_kernels()
     copied = False
     if values.flags.c_contiguous:
         contiguous = values
-    elif not emulation.stochastic and (dense := _dense_view(values)) is not None:
+    elif (dense := _dense_view(values)) is not None and not emulation.stochastic:
         contiguous = dense  # a C-contiguous view of the same memory, axes permuted
+    elif dense is not None and kernels and values.dtype is _FLOAT64 and dense.shape[-1] >= 16:
+        # (rows shorter than that round faster as a C-ordered copy)
+        _round_permuted(values, dense, emulation, kernels)
+        return None
     else:
         contiguous, copied = np.ascontiguousarray(values), True
     flat = contiguous.ravel()
@@ -109,6 +115,22 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
     if contiguous is values and type(values) is np.ndarray and values.dtype is _FLOAT64:
         return flat
     return None
+
+
+def _round_permuted(values: np.ndarray, dense: np.ndarray, emulation: Emulation, kernels):
+    """Stochastic rounding of a float64 array whose memory is ``dense`` (its C-contiguous
+    view, axes permuted), each element drawing by its C-order index in ``values``."""
+    weights, weight = [], 1
+    for extent in reversed(values.shape):
+        weights.append(weight)
+        weight *= extent
+    weights.reverse()  # C-order weight of each axis of values
+    by_stride = [weights[axis] for axis in
+                 sorted(range(values.ndim), key=lambda axis: -values.strides[axis])]
+    kernels.round_stochastic_permuted(
+        dense.reshape(-1), np.array(dense.shape[:-1], dtype=np.int64),
+        np.array(by_stride[:-1], dtype=np.int64), by_stride[-1], emulation.significand_bits,
+        emulation.emin_field, emulation.key())
 
 
 def _dense_view(values: np.ndarray):

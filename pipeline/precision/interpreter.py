@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from pipeline.precision.kernels import (bits_float, constants, finish_rare, float_bits,
-                                        normal_path)
+                                        normal_path, splitmix64_state)
 
 ADD, SUBTRACT, MULTIPLY, DIVIDE, NEGATIVE, SQUARE, SQRT, ABSOLUTE, COPY = range(9)
 COLUMNS = 21
@@ -34,8 +34,8 @@ inlined = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always
 def _store(out, k, value, i, stochastic, key, c):
     """out[k] = value rounded (element i of its result); 1 when it is rare (NaN, infinite
     or subnormal in the format: left for the second pass), else 0."""
-    bits, normal = normal_path(float_bits(value), i, stochastic, key, c[0], c[1], c[2], c[3],
-                               c[4], c[5], c[6])
+    bits, normal = normal_path(float_bits(value), splitmix64_state(key, i), stochastic, c[0],
+                               c[1], c[2], c[3], c[4], c[5], c[6])
     out[k] = bits_float(bits)
     return 0 if normal else 1
 

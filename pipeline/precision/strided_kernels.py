@@ -26,8 +26,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from pipeline.precision.kernels import (ABS, INF, OPERATORS, bits_float, constants, float_bits,
-                                        normal_path, rare_case, splitmix64)
+from pipeline.precision.kernels import (ABS, GOLDEN_GAMMA, INF, OPERATORS, bits_float,
+                                        constants, float_bits, normal_path, rare_case,
+                                        splitmix64, splitmix64_state)
 
 SIGNATURE = "void(float64[:, :], float64[:, :], float64[:, :], int64, int64, uint64)"
 
@@ -56,38 +57,46 @@ def make_fused_2d(operation, stochastic):
         if unit and same_a:  # out = a op b, in place of a
             for i in range(n0):
                 row, b_row = out[i], b[i]
+                state = splitmix64_state(key, i * n1)
                 for j in range(n1):
                     value, normal = normal_path(float_bits(operation(row[j], b_row[j])),
-                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                state, stochastic, shift, top_shift,
                                                 mask, half_below, lsb, lowest, largest)
                     row[j] = bits_float(value)
                     rare += not normal
+                    state += GOLDEN_GAMMA
         elif unit and same_b:  # in place of b
             for i in range(n0):
                 a_row, row = a[i], out[i]
+                state = splitmix64_state(key, i * n1)
                 for j in range(n1):
                     value, normal = normal_path(float_bits(operation(a_row[j], row[j])),
-                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                state, stochastic, shift, top_shift,
                                                 mask, half_below, lsb, lowest, largest)
                     row[j] = bits_float(value)
                     rare += not normal
+                    state += GOLDEN_GAMMA
         elif unit:
             for i in range(n0):
                 a_row, b_row, out_row = a[i], b[i], out[i]
+                state = splitmix64_state(key, i * n1)
                 for j in range(n1):
                     value, normal = normal_path(float_bits(operation(a_row[j], b_row[j])),
-                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                state, stochastic, shift, top_shift,
                                                 mask, half_below, lsb, lowest, largest)
                     out_row[j] = bits_float(value)
                     rare += not normal
+                    state += GOLDEN_GAMMA
         else:
             for i in range(n0):
+                state = splitmix64_state(key, i * n1)
                 for j in range(n1):
                     value, normal = normal_path(float_bits(operation(a[i, j], b[i, j])),
-                                                i * n1 + j, stochastic, key, shift, top_shift,
+                                                state, stochastic, shift, top_shift,
                                                 mask, half_below, lsb, lowest, largest)
                     out[i, j] = bits_float(value)
                     rare += not normal
+                    state += GOLDEN_GAMMA
         if rare:
             zero = np.uint64(0)
             for i in range(n0):

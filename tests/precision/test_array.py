@@ -306,3 +306,41 @@ def test_results_laid_out_in_any_dense_axis_order_round_as_in_c_order(name):
     start = round(values, fmt, replay).transpose(2, 0, 3, 1)  # the key drawn on creation
     expected = round(np.ascontiguousarray(np.exp(start)), fmt, replay)
     assert np.array_equal(bits(result), bits(expected))
+
+
+@pytest.mark.parametrize("name", ["e11m10-sr", "e5m10-sr"])
+@pytest.mark.parametrize("shape,order,permuted_pass", [
+    ((3, 4, 5, 16), (2, 0, 3, 1), True), ((1, 8, 7, 20), (0, 1, 3, 2), True),
+    ((40, 30), (1, 0), True), ((5, 1, 17), (2, 1, 0), True),
+    ((3, 4, 5, 6), (2, 0, 3, 1), False)])  # rows of 6: a C-ordered copy is faster
+def test_stochastic_rounding_in_place_of_a_permuted_layout_is_that_of_a_c_ordered_copy(
+        monkeypatch, name, shape, order, permuted_pass):
+    """The compiled pass that rounds a permuted dense layout where it lies (each element by
+    its C-order index) against rounding a C-ordered copy: the same bits, subnormal results,
+    zeros, infinities and NaN (the second, rare pass) included, and the same draws after."""
+    from pipeline.precision import array as array_module
+
+    fmt = NumberFormat.parse(name)
+    values = np.random.default_rng(4).standard_normal(shape) * 10.0 ** np.random.default_rng(
+        5).integers(-9, 6, shape)
+    flat = values.reshape(-1)
+    flat[::7], flat[1::11], flat[2::13] = 0.0, 3e-6, np.inf
+    flat[3] = np.nan
+
+    def compute():
+        a = LowPrecisionArray._wrap(values.transpose(order), fmt, stream_generator(9, "perm"))
+        with np.errstate(all="ignore"):
+            result = a * 0.37  # NumPy lays the result out as a is laid out
+        assert not result.flags.c_contiguous
+        return bits(result), bits(a * 1.5), bits(np.ascontiguousarray(a) * 1.5)
+
+    calls = []
+    kernel = array_module._round_permuted
+    monkeypatch.setattr(array_module, "_round_permuted",
+                        lambda *args: calls.append(1) or kernel(*args))
+    in_place = compute()
+    assert bool(calls) == permuted_pass  # the permuted pass ran where its rows are long
+    monkeypatch.setattr(array_module, "_dense_view", lambda values: None)  # copy instead
+    copied = compute()
+    for got, expected in zip(in_place, copied):
+        assert np.array_equal(got, expected)
