@@ -68,6 +68,7 @@ from pipeline.models.base import RunLength, Variable
 from pipeline.models.speedy import components
 from pipeline.models.speedy import coupling as moist_coupling
 from pipeline.models.speedy import forcing as held_suarez
+from pipeline.models.speedy import orographic
 from pipeline.models.speedy.boundaries import SEASONS, climatology_on
 from pipeline.models.speedy.initial import (jablonowski_williamson, moist_baroclinic_humidity,
                                              rossby_haurwitz_vorticity)
@@ -152,6 +153,9 @@ class SpeedyConfig:
     # about a third of ver41's mid-latitude eddy kinetic energy: docs/speedy-f90-comparison.md).
     stratospheric_diffusion_levels: str = "top"
     stratospheric_drag_days: float = 30.0
+    # physics=speedy: SPEEDY's orographic correction of the horizontal diffusion of T and q
+    # (pipeline/models/speedy/orographic.py; nothing to correct on flat orography).
+    orographic_correction: bool = True
     # physics=speedy: which of its output variables to write ("all", or names, comma-separated)
     physics_outputs: str = "all"
     # Mixed precision by component (pipeline/models/speedy/components.py): which components
@@ -523,6 +527,15 @@ class Speedy:
         self.friction = c((config.dt * held_suarez.friction_rate(levels.full)).reshape((k, 1, 1)))
         self.relaxation = c(EARTH_RADIUS * held_suarez.relaxation_rate(levels.full, mu)[:, None, :])
         self.phi_s = self._surface_geopotential()
+        # SPEEDY's orographic correction of the diffusion (physics=speedy, orography not flat):
+        # the temperature term here, the humidity term once a model day (`step`).
+        self.orographic_temperature = self._orographic_humidity = None
+        if config.physics == "speedy" and config.orographic_correction \
+                and np.any(self.phi_s != 0):
+            self.orographic_temperature = self._convert_stepping(
+                orographic.temperature_term(self.phi_s, GRAVITY)
+                * orographic.temperature_profile(levels.full, GAS_CONSTANT,
+                                                 GRAVITY)[:, None, None])
         self.laplace_orography = c(dt_scaled * xi * self.phi_s)
         self.moist = None
         if config.physics == "speedy":
@@ -780,6 +793,9 @@ class Speedy:
             current = self.dynamics.take(*current, source=source)
         if self.moist is not None:  # on the previous level, as in SPEEDY
             physics, extra = self.moist.tendencies(previous, extra, taken)
+            if self.orographic_temperature is not None and (
+                    self._orographic_humidity is None or taken % self.moist.steps_per_day == 0):
+                self._orographic_humidity = self._humidity_correction(extra)
         explicit = list(self.increments(*current, physics=physics))
         if not first and not self.config.barotropic:
             # G = F + L(X(t - dt) - X(t)): the linear terms move from t to the implicit average.
@@ -796,8 +812,12 @@ class Speedy:
         start = current if first else previous
         new = [x + d for x, d in zip(start, changes)]
         damping = self.diffusion[s]
+        corrections = {} if self.orographic_temperature is None else {
+            "temperature": self.orographic_temperature, "humidity": self._orographic_humidity}
         for index, name in enumerate(self.diffused_as[:len(new)]):
-            if name:
+            if name in corrections:  # diffusion of X + C (SPEEDY's orographic correction)
+                new[index] = (new[index] + corrections[name]) * damping[name] - corrections[name]
+            elif name:
                 new[index] = new[index] * damping[name]
         steps = np.asarray(steps, dtype=np.float64) + 1.0
         if first:
@@ -809,6 +829,17 @@ class Speedy:
             filtered.append(now + self.williams * displacement)
             advanced.append(ahead + self.williams_minus_one * displacement)
         return (*filtered, *advanced, *extra, steps)
+
+    def _humidity_correction(self, extra):
+        """SPEEDY's orographic humidity correction q_h q_v, spectral (member or 1, K, M, L), in
+        the time stepping's format, from the surface temperature of the current day (the
+        slab land's own when it runs, as SPEEDY's daily ``set_forcing``)."""
+        surface = self.moist.surface_temperature(extra)
+        term = orographic.humidity_term(surface, self.float64.to_grid(self.phi_s[0])[0],
+                                        GAS_CONSTANT, GRAVITY)
+        spectral = self.float64.to_spectral(term.reshape((-1,) + term.shape[-2:]))
+        return self._convert_stepping(spectral[:, None]
+                                      * orographic.humidity_profile(self.levels.full)[:, None, None])
 
     def _implicit_solve(self, s, d_vorticity, d_divergence, d_temperature, d_log_ps):
         """Changes over s time steps from increments G, solving per total wavenumber l

@@ -207,6 +207,17 @@ class MoistPhysics:
                                                               land_temperature=taken)
         self.surface = self.parts.boundary("column")
 
+    def surface_temperature(self, extra) -> np.ndarray:
+        """The surface temperature (K) as SPEEDY's ``tsfc``: the SST (its sea ice included)
+        mixed by land fraction with the land temperature, the slab land's own (member, lon,
+        lat) from the extra state ``extra`` when it runs, else the climatology (lon, lat)."""
+        boundaries = self.boundaries
+        if self.land is None:
+            return boundaries.surface_temperature
+        sea = boundaries.sea_surface_temperature
+        land = np.asarray(extra[SUMS_END], dtype=np.float64)
+        return sea + boundaries.land_fraction * (land - sea)
+
     def use_streams(self, streams: dict) -> None:
         """Each component's stochastic stream (None: round to nearest or float64)."""
         if self.parts is not None:
