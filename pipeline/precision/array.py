@@ -683,6 +683,49 @@ class LowPrecisionArray(np.ndarray):
         return (_rebuild, (np.asarray(self), self.format, self.rng))
 
 
+# Python's arithmetic operators, taken straight to the lean paths. ``a + b`` on an ndarray
+# subclass otherwise goes ndarray.__add__ -> np.add -> NumPy's search for overrides ->
+# __array_ufunc__(np.add, "__call__", a, b), 0.65-0.95 us of each operation on 16 x 60
+# (measured 2026-12-07). The operators call the same lean path that __array_ufunc__ calls
+# first for those arguments (the same result and stream draws); for any other operand type,
+# or where the lean path declines, they fall back to ndarray's operator, which takes the
+# usual route (deferring to other types' reflected operators as NumPy does).
+_OPERAND_TYPES = frozenset((LowPrecisionArray, np.ndarray, float, int, np.float64))
+
+
+def _operator(ufunc, name, reflected=False):
+    lean = _fast_binary if ufunc in _FAST_UFUNCS else _lean_binary
+    fallback = getattr(np.ndarray, name)
+
+    def operator(self, other):
+        if type(other) in _OPERAND_TYPES:
+            result = lean(ufunc, other, self) if reflected else lean(ufunc, self, other)
+            if result is not None:
+                return result
+        return fallback(self, other)
+
+    operator.__name__ = name
+    operator.__doc__ = f"{name}: {ufunc.__name__} through the lean path, else NumPy's operator."
+    return operator
+
+
+# Not ``**``: ndarray.__pow__ turns a ** 2, a ** 0.5 and a ** -1 into np.square, np.sqrt and
+# np.reciprocal, whose float64 results np.power need not match to the last bit.
+for _ufunc, _name in ((np.add, "add"), (np.subtract, "sub"), (np.multiply, "mul"),
+                      (np.true_divide, "truediv"), (np.matmul, "matmul")):
+    setattr(LowPrecisionArray, f"__{_name}__", _operator(_ufunc, f"__{_name}__"))
+    setattr(LowPrecisionArray, f"__r{_name}__", _operator(_ufunc, f"__r{_name}__", True))
+
+
+def _negative(self):
+    """-a through the lean path, else NumPy's operator."""
+    result = _fast_unary(np.negative, self)
+    return np.ndarray.__neg__(self) if result is None else result
+
+
+LowPrecisionArray.__neg__ = _negative
+
+
 def _from_emulation(data: np.ndarray, emulation: Emulation, flat=None) -> LowPrecisionArray:
     """The plain array ``data`` (numbers of the format already) as an emulated array;
     ``flat``, when known, its plain 1-D view."""

@@ -344,3 +344,47 @@ def test_stochastic_rounding_in_place_of_a_permuted_layout_is_that_of_a_c_ordere
     copied = compute()
     for got, expected in zip(in_place, copied):
         assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr", "e11m10-sr"])
+def test_arithmetic_operators_give_what_the_ufuncs_give(name):
+    """a + b, 2.0 * a, a @ b.T, -a ... go to the lean paths directly (LowPrecisionArray's
+    operators); they must give what the ufunc route gives: values, result types and the
+    streams' positions after, reflected operands, promotion and other types included."""
+    import operator
+
+    import xarray as xr
+
+    pairs = [(operator.add, np.add), (operator.sub, np.subtract), (operator.mul, np.multiply),
+             (operator.truediv, np.true_divide), (operator.matmul, np.matmul)]
+
+    def compute(by_operator):
+        fmt = NumberFormat.parse(name)
+        a = fmt.array(np.linspace(-3, 5, 60).reshape(6, 10), seed=2, stream=("ops",))
+        b = fmt.array(np.linspace(1, 2, 60).reshape(6, 10), seed=2, stream=("other",))
+        wide = NumberFormat.parse("e11m23").array(np.linspace(1, 3, 60).reshape(6, 10))
+        plain = np.linspace(0.5, 1.5, 60).reshape(6, 10)
+        results = []
+        with np.errstate(all="ignore"):
+            for python, ufunc in pairs:
+                function = python if by_operator else ufunc
+                operands = ([(a, b.T), (a.T, plain), (plain.T, a), (a[:3], b[:3].T)]
+                            if ufunc is np.matmul else
+                            [(a, b), (b, a), (a, plain), (plain, a), (a, 2.0), (3, a),
+                             (a[:, 1:], a[:, :-1]), (a.T, b.T), (a, wide), (wide, a),
+                             (a, np.float32(2.0)), (a[:0], b[:0]), (a[2, 3], b[1, 1])])
+                for x, y in operands:
+                    result = function(x, y)
+                    results.append((type(result), np.asarray(result).dtype,
+                                    np.asarray(result).tobytes()))
+            for x in (a, a.T, a[:, 1:]):
+                result = -x if by_operator else np.negative(x)
+                results.append((type(result), np.asarray(result).tobytes()))
+            frame = xr.DataArray(plain)
+            result = a + frame if by_operator else np.add(a, frame)
+            results.append((type(result), np.asarray(result).tobytes()))
+        results.append(np.asarray(a * 1.0001).tobytes())  # the streams' positions after
+        results.append(np.asarray(b * 1.0001).tobytes())
+        return results
+
+    assert compute(True) == compute(False)
