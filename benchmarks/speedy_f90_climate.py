@@ -5,7 +5,7 @@ zonal means (issue 20's validation step; docs/speedy-f90-comparison.md).
     bash ../shared/anchors/speedy-f90/build.sh && bash ../shared/anchors/speedy-f90/run.sh 60
     python benchmarks/speedy_f90_climate.py /tmp/speedy-f90-runs/60d-diag [--days 60]
         [--from-day 20] [--to-day 60] [--boundaries ../shared/data/speedy-t30]
-        [--figure docs/figures/speedy_f90_T30_zonal.png] [--start-from-f90]
+        [--figure FILE.png] [--start-from-f90]
         [--save-ours FILE.npz | --load-ours FILE.npz] [--reference-only]
 
 Our run: T30, float64, 1 member, from rest (no initial noise unless --perturbation), SPEEDY's
@@ -271,8 +271,9 @@ def main() -> None:
                         help="K, sd of our initial temperature noise (speedy.f90 has none)")
     parser.add_argument("--start-from-f90", action="store_true",
                         help="start ours from speedy.f90's t = 0 state instead of our own rest")
-    parser.add_argument("--figure", type=Path,
-                        default=Path("docs/figures/speedy_f90_T30_zonal.png"))
+    parser.add_argument("--figure", type=Path, default=None,
+                        help="write the zonal-mean figure here (none by default: the "
+                             "committed docs/figures/ are only written when named)")
     parser.add_argument("--save-ours", help="write our run's daily fields to this .npz")
     parser.add_argument("--load-ours", help="read our daily fields from --save-ours's .npz "
                                             "instead of running (no wall time then)")
@@ -402,7 +403,7 @@ def main() -> None:
                           "T0.51 f90 (C)", "T0.51 ours (C)", "u0.95 f90", "u0.95 ours"],
                          band_rows))
 
-    if ours:
+    if ours and args.figure is not None:
         figure(args.figure, f90, ours, static, args.from_day, to_day)
         print(f"\nfigure: {args.figure}")
 
