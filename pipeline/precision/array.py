@@ -39,9 +39,8 @@ import numpy as np
 from pipeline.precision import rounding
 from pipeline.precision.formats import NumberFormat
 from pipeline.precision.fused import fused_operation
-from pipeline.precision.rounding import draw_key
+from pipeline.precision.rounding import draw_key, kernel_draws, signed_key
 
-_ZERO_KEY = np.uint64(0)
 _FLOAT64 = np.dtype(np.float64)
 _COMPLEX128 = np.dtype(np.complex128)
 _FAST_UFUNCS = frozenset((np.add, np.subtract, np.multiply, np.true_divide))
@@ -53,30 +52,40 @@ class Emulation:
     compiled kernels take. Arrays derived from one another share one instance."""
 
     __slots__ = ("format", "rng", "significand_bits", "emin_field", "stochastic", "exact",
-                 "_key", "_raw")
+                 "key_function", "_source", "_raw")
 
     def __init__(self, fmt: NumberFormat, rng):
         self.format, self.rng = fmt, rng
         self.significand_bits, self.emin_field = fmt.significand_bits, fmt.emin + 1023
         self.stochastic = fmt.stochastic
         self.exact = fmt.is_float64  # rounding a float64 value to e11m52 changes nothing
-        self._key = np.zeros(1, dtype=np.uint64)
-        # The bound method, looked up once: Generator.bit_generator is a property, and the
-        # lookups cost half a microsecond of every stochastically rounded result.
+        # Where the kernels get their keys from (`kernels.stream_key`): the generator's
+        # state, drawn from by the kernel itself, or (source 0) keys drawn by `key`, whose
+        # bound method is looked up once (Generator.bit_generator is a property).
+        self._source, self.key_function = 0, 0
         self._raw = None if rng is None else rng.bit_generator.random_raw
+        if self.stochastic and rng is not None:
+            self._source, self.key_function = kernel_draws(rng) or (0, 0)
 
-    def key(self):
-        """The next stochastic key as a uint64 (round to nearest: 0, drawing nothing): the
-        generator's next raw 64 bits, as `draw_key` gives them, passed through a one-element
-        uint64 array, which costs half of what building ``np.uint64`` from a Python int
-        does (about 0.4 of 0.9 us per rounded result)."""
+    def __reduce__(self):
+        # The addresses belong to this process's generator: a copy elsewhere finds its own.
+        return Emulation, (self.format, self.rng)
+
+    def key(self) -> int:
+        """The first of the two int64 by which a compiled kernel gets the key of one rounding
+        (`kernels.stream_key`; the second is ``key_function``). Where the kernel draws the
+        key itself it is the address of the generator's state and nothing is drawn here;
+        otherwise the generator's next raw 64 bits, as `draw_key` gives them, as an int64
+        (`signed_key`); 0 under round to nearest."""
+        source = self._source
+        if source:
+            return source
         if not self.stochastic:
-            return _ZERO_KEY
+            return 0
         if self._raw is None:
             raise ValueError(f"Stochastic rounding to {self.format.name} needs a random "
                              "stream, and none was given.")
-        self._key[0] = self._raw()
-        return self._key[0]
+        return signed_key(self._raw())
 
 
 def _round_inplace(values: np.ndarray, emulation: Emulation):
@@ -109,7 +118,8 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
     if kernels:
         if emulation.stochastic:
             kernels.round_stochastic_inplace(flat, emulation.significand_bits,
-                                             emulation.emin_field, emulation.key())
+                                             emulation.emin_field,
+                                             emulation.key(), emulation.key_function)
         else:
             kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
     else:
@@ -136,7 +146,7 @@ def _round_permuted(values: np.ndarray, dense: np.ndarray, emulation: Emulation,
     kernels.round_stochastic_permuted(
         dense.reshape(-1), np.array(dense.shape[:-1], dtype=np.int64),
         np.array(by_stride[:-1], dtype=np.int64), by_stride[-1], emulation.significand_bits,
-        emulation.emin_field, emulation.key())
+        emulation.emin_field, emulation.key(), emulation.key_function)
 
 
 def _dense_view(values: np.ndarray):
@@ -259,7 +269,8 @@ def _fast_binary(ufunc, left, right):
     if flat.size == 0:
         return None
     kernels.FLAT[ufunc, emulation.stochastic, left_scalar, right_scalar](
-        a, b, flat, emulation.significand_bits, emulation.emin_field, emulation.key())
+        a, b, flat, emulation.significand_bits, emulation.emin_field,
+        emulation.key(), emulation.key_function)
     result = _ndarray_view(out, LowPrecisionArray)
     result._emulation = emulation
     result._flat = flat
@@ -285,7 +296,8 @@ def _fast_unary(ufunc, x):
         return out.reshape(x.shape) if x.ndim else out[0]
     if emulation.stochastic:
         kernels.round_stochastic_inplace(out, emulation.significand_bits,
-                                         emulation.emin_field, emulation.key())
+                                         emulation.emin_field,
+                                         emulation.key(), emulation.key_function)
     else:
         kernels.round_nearest_inplace(out, emulation.significand_bits, emulation.emin_field)
     result = _ndarray_view(out.reshape(x.shape), LowPrecisionArray)
@@ -336,7 +348,7 @@ def _strided_binary(ufunc, left, right, emulation):
             and a.ndim == 2 and a.shape == b.shape and a.size:
         out = np.empty(a.shape)  # two views of one shape: one compiled pass computes and rounds
         _fused_2d(ufunc, emulation)(a, b, out, emulation.significand_bits,
-                                    emulation.emin_field, emulation.key())
+                                    emulation.emin_field, emulation.key(), emulation.key_function)
         result = _ndarray_view(out, LowPrecisionArray)
         result._emulation = emulation
         result._flat = out.reshape(-1)
@@ -351,7 +363,8 @@ def _strided_binary(ufunc, left, right, emulation):
     flat = out.ravel()
     if emulation.stochastic:
         kernels.round_stochastic_inplace(flat, emulation.significand_bits,
-                                         emulation.emin_field, emulation.key())
+                                         emulation.emin_field,
+                                         emulation.key(), emulation.key_function)
     else:
         kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
     result = _ndarray_view(out, LowPrecisionArray)
@@ -412,14 +425,14 @@ def _fast_into(ufunc, left, right, target):
         operands.append(x)
     if plain.ndim == 2:
         _fused_2d(ufunc, emulation)(operands[0], operands[1], plain, emulation.significand_bits,
-                                    emulation.emin_field, emulation.key())
+                                    emulation.emin_field, emulation.key(), emulation.key_function)
         return target
     if not (plain.flags.c_contiguous and all(x.flags.c_contiguous for x in operands)):
         return None
     flat = plain.ravel()
     rounding._NUMBA.FLAT[ufunc, emulation.stochastic, False, False](
         operands[0].ravel(), operands[1].ravel(), flat, emulation.significand_bits,
-        emulation.emin_field, emulation.key())
+        emulation.emin_field, emulation.key(), emulation.key_function)
     return target
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.precision.formats import NumberFormat
-from pipeline.precision.rounding import draw_key, numba_kernels
+from pipeline.precision.rounding import key_arguments, numba_kernels
 
 OPERATIONS = (np.add, np.subtract, np.multiply, np.true_divide)
-_ZERO_KEY = np.uint64(0)
 
 
 def _operand(array: np.ndarray, shape: tuple, writeable: bool = False):
@@ -74,10 +73,10 @@ def fused_operation(ufunc, left, right, fmt: NumberFormat, rng, out=None):
     if any(operand is None for operand in operands) or out.size == 0:
         return None
     (left, left_rows, left_scalar), (right, right_rows, right_scalar), (target, target_rows, _) = operands
-    key = np.uint64(draw_key(rng)) if fmt.stochastic else _ZERO_KEY
+    key_source, key_function = key_arguments(rng) if fmt.stochastic else (0, 0)
     kernels.STRIDED[ufunc, fmt.stochastic, left_scalar, right_scalar](
         left, left_rows, right, right_rows, target, target_rows, np.array(shape3, dtype=np.int64),
-        fmt.significand_bits, fmt.emin + 1023, key,
+        fmt.significand_bits, fmt.emin + 1023, key_source, key_function,
     )
     return out
 

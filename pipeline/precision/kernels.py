@@ -55,6 +55,32 @@ def bits_float(typingctx, value):
     return types.float64(types.uint64), codegen
 
 
+@intrinsic
+def next_uint64_at(typingctx, function, state):
+    """``function(state)`` for a C function ``uint64_t (*)(void *)`` given by its address:
+    NumPy's ``bitgen_t.next_uint64`` with its bit generator's state, both from
+    ``BitGenerator.ctypes``, the interface NumPy provides for drawing from numba."""
+    def codegen(context, builder, signature, args):
+        pointer = ir.IntType(8).as_pointer()
+        kind = ir.FunctionType(ir.IntType(64), [pointer])
+        called = builder.inttoptr(args[0], kind.as_pointer())
+        return builder.call(called, [builder.inttoptr(args[1], pointer)])
+    return types.uint64(types.int64, types.int64), codegen
+
+
+@inlined
+def stream_key(key_source, key_function):
+    """The key of one stochastic rounding from the two int64 a kernel is given in its
+    place: with ``key_function`` not 0, the generator's next 64 bits, drawn here
+    (``key_source`` the address of its state, `next_uint64_at`), the very bits its
+    ``random_raw()`` would give (`pipeline.precision.rounding.key_arguments`); with
+    ``key_function`` 0, ``key_source`` is a key drawn in Python, its 64 bits as an int64
+    (`pipeline.precision.rounding.signed_key`)."""
+    if key_function != 0:
+        return next_uint64_at(key_function, key_source)
+    return np.uint64(key_source)
+
+
 @inlined
 def splitmix64_state(key, i):
     """SplitMix64's counter for element i under ``key``: key + (i + 1) * gamma (mod 2**64).
@@ -249,15 +275,17 @@ def _round_loop(source, target, significand_bits, emin_field, stochastic, key):
 
 # In place, one array is read and written: LLVM's alias check between two arrays would
 # otherwise see the overlap and fall back to a scalar loop. Each takes 1-D C-contiguous
-# float64 arrays, M and emin_field as int64 and the key as uint64.
+# float64 arrays, M and emin_field as int64 and, under stochastic rounding, where its key
+# comes from as two int64 (`stream_key`; every kernel below that draws, draws once).
 @compiled
 def round_nearest_inplace(values, significand_bits, emin_field):
     _round_loop(values, values, significand_bits, emin_field, False, np.uint64(0))
 
 
 @compiled
-def round_stochastic_inplace(values, significand_bits, emin_field, key):
-    _round_loop(values, values, significand_bits, emin_field, True, key)
+def round_stochastic_inplace(values, significand_bits, emin_field, key_source, key_function):
+    _round_loop(values, values, significand_bits, emin_field, True,
+                stream_key(key_source, key_function))
 
 
 @compiled
@@ -266,8 +294,10 @@ def round_nearest_into(source, target, significand_bits, emin_field):
 
 
 @compiled
-def round_stochastic_into(source, target, significand_bits, emin_field, key):
-    _round_loop(source, target, significand_bits, emin_field, True, key)
+def round_stochastic_into(source, target, significand_bits, emin_field, key_source,
+                          key_function):
+    _round_loop(source, target, significand_bits, emin_field, True,
+                stream_key(key_source, key_function))
 
 
 @inlined
@@ -286,7 +316,7 @@ def _next_row(counter, base, outer_shape, outer_weights):
 
 @compiled
 def round_stochastic_permuted(values, outer_shape, outer_weights, inner_weight,
-                              significand_bits, emin_field, key):
+                              significand_bits, emin_field, key_source, key_function):
     """Stochastic rounding in place of a float64 array laid out densely in another axis order
     (as NumPy lays out results of operations on transposed operands), element by element as
     in a C-ordered copy: the element with C-order index i draws SplitMix64(key, i).
@@ -296,6 +326,7 @@ def round_stochastic_permuted(values, outer_shape, outer_weights, inner_weight,
     numbered in C order over ``outer_shape`` (the other axes, by decreasing stride, with their
     C-order weights ``outer_weights``, int64). The inner loop has unit stride and vectorises;
     the copy and the copy back that rounding a C-ordered copy takes are saved."""
+    key = stream_key(key_source, key_function)
     shift, top_shift, mask, half_below, lsb, lowest, largest = constants(
         significand_bits, emin_field)
     rows = 1
@@ -338,10 +369,12 @@ OPERATORS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: opera
 
 def make_flat(operation, stochastic, left_scalar, right_scalar):
     """``out[k] = round(a[k] op b[k])`` over 1-D C-contiguous float64 arrays, either operand
-    a float64 scalar instead; ``key`` (uint64) is ignored under round to nearest."""
+    a float64 scalar instead; the key's source (`stream_key`) is ignored under round to
+    nearest (pass 0, 0)."""
 
     @compiled
-    def fused_flat(a, b, out, significand_bits, emin_field, key):
+    def fused_flat(a, b, out, significand_bits, emin_field, key_source, key_function):
+        key = stream_key(key_source, key_function) if stochastic else np.uint64(0)
         shift, top_shift, mask, half_below, lsb, lowest, largest = constants(
             significand_bits, emin_field)
         rare = 0
@@ -374,7 +407,8 @@ def make_strided(operation, stochastic, left_scalar, right_scalar):
 
     @compiled
     def fused_strided(a, a_strides, b, b_strides, out, out_strides, shape, significand_bits,
-                      emin_field, key):
+                      emin_field, key_source, key_function):
+        key = stream_key(key_source, key_function) if stochastic else np.uint64(0)
         shift, top_shift, mask, half_below, lsb, lowest, largest = constants(
             significand_bits, emin_field)
         zero = np.uint64(0)

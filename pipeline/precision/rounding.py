@@ -34,6 +34,7 @@ and the pure NumPy one here, which is also the reference the tests hold the kern
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 
@@ -176,10 +177,10 @@ def round_into(source: np.ndarray, target: np.ndarray, fmt: NumberFormat, key,
                                            emin_field)
         elif in_place:
             kernels.round_stochastic_inplace(target_flat, fmt.significand_bits, emin_field,
-                                             np.uint64(key))
+                                             signed_key(int(key)), 0)
         else:
             kernels.round_stochastic_into(source_flat, target_flat, fmt.significand_bits,
-                                          emin_field, np.uint64(key))
+                                          emin_field, signed_key(int(key)), 0)
     else:
         target_flat.view(np.uint64)[...] = _round_bits_numpy(source_flat.view(np.uint64), fmt, key)
 
@@ -192,6 +193,49 @@ def round_inplace(values: np.ndarray, fmt: NumberFormat, key) -> None:
 def draw_key(rng: np.random.Generator) -> int:
     """One 64-bit key from ``rng`` for the per-element SplitMix64 stream of one rounding."""
     return int(rng.bit_generator.random_raw())
+
+
+def signed_key(key: int) -> int:
+    """A 64-bit key as the int64 with the same bits, as compiled kernels take it (a Python
+    int reaches numba as int64 in a fraction of the time a NumPy uint64 scalar takes)."""
+    return (key ^ _TOP_BIT) - _TOP_BIT
+
+
+_TOP_BIT = 1 << 63
+# Bit generators whose ``random_raw()`` is their ``next_uint64`` (MT19937's raw output is
+# 32 bits: its keys are drawn in Python), with the address of that C function, per type.
+_NEXT_UINT64 = dict.fromkeys((np.random.Philox, np.random.PCG64, np.random.PCG64DXSM,
+                              np.random.SFC64))
+
+
+def key_arguments(rng: np.random.Generator) -> tuple[int, int]:
+    """How a compiled kernel gets the key of one stochastic rounding from ``rng``: the two
+    int64 it takes for it (`pipeline.precision.kernels.stream_key`).
+
+    For the bit generators of NumPy whose raw output is 64 bits (Philox, lowprec's streams,
+    and PCG64, ``default_rng``'s) the kernel draws the key itself, through the C interface
+    NumPy provides for numba (``BitGenerator.ctypes``: the state's address and its
+    ``next_uint64``): the same bits as `draw_key`, without the half microsecond a draw from
+    Python and its conversion cost. Nothing is drawn here then, so the kernel must run
+    (callers pass no empty array). That draw does not take the bit generator's lock: lowprec
+    does not share a generator between threads. Other bit generators: the key is drawn here.
+    """
+    direct = kernel_draws(rng)
+    return direct if direct is not None else (signed_key(draw_key(rng)), 0)
+
+
+def kernel_draws(rng: np.random.Generator) -> tuple[int, int] | None:
+    """(address of the state, address of ``next_uint64``) of ``rng``'s bit generator, by
+    which a compiled kernel draws the key itself, or None if its raw output is not 64 bits."""
+    bit_generator = rng.bit_generator
+    kind = type(bit_generator)
+    if kind not in _NEXT_UINT64:
+        return None
+    interface = bit_generator.ctypes
+    function = _NEXT_UINT64[kind]
+    if function is None:
+        function = _NEXT_UINT64[kind] = ctypes.cast(interface.next_uint64, ctypes.c_void_p).value
+    return interface.state_address, function
 
 
 def round(x, fmt, rng: np.random.Generator | None = None, *, use_numba=None) -> np.ndarray:

@@ -18,7 +18,7 @@ do not load it.
 Element (i, j) of the result is element k = i n1 + j in C order and draws SplitMix64(key, k)
 under stochastic rounding, exactly as the rounding pass over a C-ordered result does
 (`pipeline.precision.kernels._round_loop`), so results are bit-identical to the general
-path's.
+path's. The key comes as the kernels of that module take it (`stream_key`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import numpy as np
 
 from pipeline.precision.kernels import (ABS, GOLDEN_GAMMA, INF, OPERATORS, bits_float,
                                         constants, float_bits, normal_path, rare_case,
-                                        splitmix64, splitmix64_state)
+                                        splitmix64, splitmix64_state, stream_key)
 
-SIGNATURE = "void(float64[:, :], float64[:, :], float64[:, :], int64, int64, uint64)"
+SIGNATURE = "void(float64[:, :], float64[:, :], float64[:, :], int64, int64, int64, int64)"
 
 
 def make_fused_2d(operation, stochastic):
@@ -46,7 +46,8 @@ def make_fused_2d(operation, stochastic):
     """
 
     @numba.njit(SIGNATURE, cache=True, nogil=True, error_model="numpy")
-    def fused_2d(a, b, out, significand_bits, emin_field, key):
+    def fused_2d(a, b, out, significand_bits, emin_field, key_source, key_function):
+        key = stream_key(key_source, key_function) if stochastic else np.uint64(0)
         shift, top_shift, mask, half_below, lsb, lowest, largest = constants(
             significand_bits, emin_field)
         n0, n1 = out.shape

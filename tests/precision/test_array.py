@@ -178,6 +178,41 @@ def test_compiled_and_fused_paths_equal_the_pure_numpy_path(monkeypatch, name):
     assert np.array_equal(bits(numpy_only), bits(round(numpy_only, name.removesuffix("-sr"))))
 
 
+@pytest.mark.parametrize("bit_generator", [np.random.Philox, np.random.PCG64,
+                                           np.random.PCG64DXSM, np.random.SFC64,
+                                           np.random.MT19937])
+def test_kernels_drawing_their_keys_draw_what_random_raw_gives(monkeypatch, bit_generator):
+    """Compiled kernels draw each key from the generator's C state themselves (MT19937,
+    whose raw output is 32 bits, is drawn from in Python): the same bits and the same
+    number of draws as the pure NumPy path, which draws each key with ``random_raw()``."""
+    from pipeline.precision import rounding
+
+    fmt = NumberFormat.parse("e5m10-sr")
+
+    def compute():
+        rng = np.random.Generator(bit_generator(11))
+        u = fmt.array(np.sin(np.linspace(0, 6, 300)).reshape(10, 30), rng=rng)
+        for _ in range(3):
+            flux = 0.1 * (u[:, 2:] - 2.0 * u[:, 1:-1] + u[:, :-2])
+            u[:, 1:-1] += flux
+            u = (u * 0.999 + np.exp(-u) / 1000) @ np.eye(30) + u.T.T
+        return bits(np.asarray(u)), rng.bit_generator.random_raw()
+
+    compiled = compute()
+    monkeypatch.setattr(rounding, "_NUMBA", False)
+    numpy_only = compute()
+    assert np.array_equal(compiled[0], numpy_only[0]) and compiled[1] == numpy_only[1]
+
+
+def test_a_copied_emulation_draws_from_its_own_generator():
+    fmt = NumberFormat.parse("e5m6-sr")
+    x = fmt.array(np.linspace(1, 2, 40), seed=3)
+    copy = pickle.loads(pickle.dumps(x._emulation))
+    assert copy.rng is not x.rng and copy.key() != x._emulation.key()
+    y = LowPrecisionArray._wrap(np.asarray(x).copy(), fmt, copy.rng)
+    assert np.array_equal(np.asarray(y * 1.1), np.asarray(x * 1.1))
+
+
 def special_operands():
     rng = np.random.default_rng(4)
     values = rng.standard_normal((6, 40)) * 2.0 ** rng.integers(-30, 18, (6, 40))
