@@ -347,8 +347,15 @@ def _strided_binary(ufunc, left, right, emulation):
     if ufunc in _FAST_UFUNCS and type(a) is np.ndarray and type(b) is np.ndarray \
             and a.ndim == 2 and a.shape == b.shape and a.size:
         out = np.empty(a.shape)  # two views of one shape: one compiled pass computes and rounds
-        _fused_2d(ufunc, emulation)(a, b, out, emulation.significand_bits,
-                                    emulation.emin_field, emulation.key(), emulation.key_function)
+        key = emulation.key()
+        try:
+            _fused_2d(ufunc, emulation)(a, b, out, emulation.significand_bits,
+                                        emulation.emin_field, key, emulation.key_function)
+        except TypeError:
+            # A read-only operand (np.broadcast_to's), which the kernel's one signature
+            # does not take: NumPy computes, and the same key rounds the result.
+            ufunc(a, b, out=out)
+            _round_with(out.reshape(-1), emulation, key)
         result = _ndarray_view(out, LowPrecisionArray)
         result._emulation = emulation
         result._flat = out.reshape(-1)
@@ -371,6 +378,17 @@ def _strided_binary(ufunc, left, right, emulation):
     result._emulation = emulation
     result._flat = flat
     return result
+
+
+def _round_with(flat: np.ndarray, emulation: Emulation, key: int) -> None:
+    """Round a 1-D C-contiguous float64 array in place with a key already taken by
+    `Emulation.key` (with ``emulation.key_function``, where the kernel gets its key from)."""
+    kernels = rounding._NUMBA
+    if emulation.stochastic:
+        kernels.round_stochastic_inplace(flat, emulation.significand_bits,
+                                         emulation.emin_field, key, emulation.key_function)
+    else:
+        kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
 
 
 def _plain_operand(x):
@@ -420,8 +438,8 @@ def _fast_into(ufunc, left, right, target):
         elif kind is not np.ndarray:
             return None
         if x.dtype is not _FLOAT64 or x.shape != target.shape \
-                or np.may_share_memory(x, plain):
-            return None
+                or np.may_share_memory(x, plain) or not x.flags.writeable:
+            return None  # (the 2-D kernel's one signature takes writeable arrays only)
         operands.append(x)
     if plain.ndim == 2:
         _fused_2d(ufunc, emulation)(operands[0], operands[1], plain, emulation.significand_bits,

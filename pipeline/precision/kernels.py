@@ -5,7 +5,10 @@ Everything here is defined once, at module level, so that numba's on-disk cache
 compiled functions hash differently in each process: numba pickles a closure's cells into its
 cache key, and a dispatcher object does not pickle stably. Every process recompiled them,
 about 5 s each, and the cache grew by one copy per process.) The only closures left, the
-fused loops of `make_fused`, capture a builtin operator and booleans, which pickle stably.
+fused loops of `make_flat` and `make_strided`, capture a builtin operator and booleans,
+which pickle stably. Numba checks a cached kernel against its own file's timestamp only: after editing this
+module, delete the caches of the modules that inline from it (`strided_kernels`,
+`interpreter`, `pipeline.solvers.kernels`): ``find pipeline -name '*.nbi' -delete``.
 
 The rounding rule and its random bits are those of `pipeline.precision.rounding`; the NumPy
 reference path there gives bit-identical results (tests check it). A format reaches a

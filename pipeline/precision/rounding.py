@@ -216,8 +216,8 @@ def key_arguments(rng: np.random.Generator) -> tuple[int, int]:
     and PCG64, ``default_rng``'s) the kernel draws the key itself, through the C interface
     NumPy provides for numba (``BitGenerator.ctypes``: the state's address and its
     ``next_uint64``): the same bits as `draw_key`, without the half microsecond a draw from
-    Python and its conversion cost. Nothing is drawn here then, so the kernel must run
-    (callers pass no empty array). That draw does not take the bit generator's lock: lowprec
+    Python and its conversion cost. Nothing is drawn here then: the kernel draws on entry,
+    whatever the array's size, so a caller with nothing to round calls neither. That draw does not take the bit generator's lock: lowprec
     does not share a generator between threads. Other bit generators: the key is drawn here.
     """
     direct = kernel_draws(rng)

@@ -204,6 +204,31 @@ def test_kernels_drawing_their_keys_draw_what_random_raw_gives(monkeypatch, bit_
     assert np.array_equal(compiled[0], numpy_only[0]) and compiled[1] == numpy_only[1]
 
 
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr"])
+@pytest.mark.parametrize("bit_generator", [np.random.Philox, np.random.MT19937])
+def test_read_only_operands_give_the_general_paths_values_and_draws(monkeypatch, name,
+                                                                    bit_generator):
+    """np.broadcast_to gives read-only views, which the compiled 2-D kernel does not take."""
+    from pipeline.precision import array as array_module
+
+    fmt = NumberFormat.parse(name)
+
+    def compute():
+        rng = np.random.Generator(bit_generator(5))
+        u = fmt.array(np.linspace(1, 2, 120).reshape(4, 30), rng=rng)
+        row = np.linspace(0, 1, 30) / 7
+        results = [u - np.broadcast_to(row, u.shape), np.broadcast_to(row, u.shape) * u,
+                   u[:, 1:] / np.broadcast_to(row[1:], (4, 29))]
+        u[:, 1:] += np.broadcast_to(row[1:], (4, 29))
+        results.append(u * 1.0001)  # the stream's position after
+        return [np.asarray(r).tobytes() for r in results]
+
+    lean = compute()
+    monkeypatch.setattr(array_module, "_strided_binary", lambda ufunc, x, y, emulation: None)
+    monkeypatch.setattr(array_module, "_fast_into", lambda ufunc, x, y, target: None)
+    assert lean == compute()
+
+
 def test_a_copied_emulation_draws_from_its_own_generator():
     fmt = NumberFormat.parse("e5m6-sr")
     x = fmt.array(np.linspace(1, 2, 40), seed=3)
