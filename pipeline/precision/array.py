@@ -30,6 +30,12 @@ at the emulated precision, handed float64 arrays it runs at double precision. Th
   identity and the order of its operations.
 * Indexing a single element gives a 0-d array of the same format (not a float64 scalar), so
   ``x, y, z = state`` keeps emulating.
+* Floating-point exceptions: results computed and rounded in one compiled loop (``+ - * /``
+  on arrays of one shape, in-place updates, and every such operation on 65,536 values or
+  more) give IEEE's infinities and NaNs without NumPy's warnings and without raising under
+  ``np.errstate(... = "raise")``; operations NumPy computes first warn or raise as NumPy
+  does. Check results with ``np.isfinite`` (the workflow records non-finite states and runs
+  its models under ``np.errstate(all="ignore")``).
 """
 
 from __future__ import annotations
@@ -254,10 +260,14 @@ def _fast_binary(ufunc, left, right):
     if a is None or b is None:
         return _strided_binary(ufunc, left, right, emulation)
     if left_scalar:
-        if right_scalar:
+        if right_scalar or _has_more_axes(left, right):
             return None
         shape = right.shape
-    elif right_scalar or left.shape == right.shape:
+    elif right_scalar:
+        if _has_more_axes(right, left):
+            return None
+        shape = left.shape
+    elif left.shape == right.shape:
         shape = left.shape
     else:
         return None
@@ -275,6 +285,14 @@ def _fast_binary(ufunc, left, right):
     result._emulation = emulation
     result._flat = flat
     return result
+
+
+def _has_more_axes(one, other) -> bool:
+    """Whether ``one``, an operand of one element, is an array with more axes than the
+    array ``other``: broadcasting then gives the result its axes (``(1, 1, 1) + (30,)`` has
+    shape (1, 1, 30)), so it is not a scalar to the lean path."""
+    kind = type(one)
+    return kind is not float and kind is not int and one.ndim > other.ndim
 
 
 def _fast_unary(ufunc, x):
@@ -422,8 +440,8 @@ def _fast_into(ufunc, left, right, target):
     None. Each operand must be the target itself or share no memory with it: NumPy buffers
     partly overlapping operands, a fused loop would read values it has already written."""
     emulation = target._emulation
-    if not rounding._NUMBA or target.size == 0:
-        return None
+    if not rounding._NUMBA or target.size == 0 or not target.flags.writeable:
+        return None  # (a read-only target: NumPy's own error, on the general path)
     plain = _ndarray_view(target, np.ndarray)
     operands = []
     for x in (left, right):

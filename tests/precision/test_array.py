@@ -229,6 +229,40 @@ def test_read_only_operands_give_the_general_paths_values_and_draws(monkeypatch,
     assert lean == compute()
 
 
+@pytest.mark.parametrize("name", ["e5m10", "e5m10-sr"])
+def test_one_element_operands_broadcast_as_numpy_does(monkeypatch, name):
+    """A one-element array is a scalar to the lean path only when it has no more axes than
+    the other operand: (1, 1) + (30,) has NumPy's shape (1, 30)."""
+    from pipeline.precision import array as array_module
+
+    fmt = NumberFormat.parse(name)
+
+    def compute():
+        a = fmt.array(np.linspace(1, 2, 120).reshape(4, 30), seed=1)
+        pairs = [(np.add, a[:1, :1], a[0]), (np.multiply, a[0], np.full((1, 1, 1), 2.0)),
+                 (np.subtract, a[:1, :1][None], a), (np.true_divide, a, a[:1, :1]),
+                 (np.add, a[0], a[1, 1]), (np.multiply, np.float64(2.0), a[:1, :1])]
+        results = [ufunc(x, y) for ufunc, x, y in pairs]
+        results += [x + y for ufunc, x, y in pairs[:3]]  # the operators' route
+        results.append(a * 1.0001)  # the stream's position after
+        return [(np.asarray(r).shape, np.asarray(r).tobytes()) for r in results]
+
+    lean = compute()
+    assert [shape for shape, _ in lean[:3]] == [(1, 30), (1, 1, 30), (1, 4, 30)]
+    assert [shape for shape, _ in lean[6:9]] == [(1, 30), (1, 1, 30), (1, 4, 30)]
+    monkeypatch.setattr(array_module, "_fast_binary", lambda ufunc, x, y: None)
+    general = compute()  # (ufuncs only: the operators hold the lean function itself)
+    assert lean[:6] == general[:6] and lean[-1] == general[-1]
+
+
+def test_an_update_of_a_read_only_array_gets_numpys_error():
+    a = NumberFormat.parse("e5m10-sr").array(np.linspace(1, 2, 120).reshape(4, 30), seed=1)
+    for target in (a.copy(), a[0].copy()):
+        target.setflags(write=False)
+        with pytest.raises(ValueError, match="read-only"):
+            target += target.copy()
+
+
 def test_a_copied_emulation_draws_from_its_own_generator():
     fmt = NumberFormat.parse("e5m6-sr")
     x = fmt.array(np.linspace(1, 2, 40), seed=3)
