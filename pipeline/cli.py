@@ -7,6 +7,7 @@ traceback means a bug in lowprec.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -47,10 +48,18 @@ def check_range(option: str, value: int, lowest: int, highest: int | None = None
         raise UsageError(f"{option} must be at most {highest}, got {value}.")
 
 
+# Every argument that names files a stage reads, by argparse dest.
+INPUT_OPTIONS = ("inputs", "analyses", "analysis", "files", "reference", "null", "test",
+                 "records", "previous", "literature")
+
+
 def check_destinations(args) -> None:
-    """Refuse an output path that cannot be written, before the stage computes anything."""
+    """Refuse an output path that cannot be written, or that another output or an input of
+    the same command also names (the output would replace it), before the stage computes
+    anything."""
     from pipeline.io.atomic import writable_problem
 
+    written = {}
     for dest, option in OUTPUT_OPTIONS.items():
         value = getattr(args, dest, None)
         if value is None:
@@ -60,6 +69,23 @@ def check_destinations(args) -> None:
         problem = writable_problem(value)
         if problem:
             raise UsageError(f"{option} {value} {problem}.")
+        same = written.get(_identity(value))
+        if same:
+            raise UsageError(f"{same} and {option} both name {value}; give each output its "
+                             "own file.")
+        written[_identity(value)] = option
+    for dest in INPUT_OPTIONS:
+        values = getattr(args, dest, None)
+        for value in [values] if isinstance(values, str) else values or ():
+            option = written.get(_identity(value))
+            if option:
+                raise UsageError(f"{option} {value} is also an input of this command; "
+                                 "write the output to a file of its own.")
+
+
+def _identity(path) -> str:
+    """The file a path names, however it is spelt (relative, with .., a link)."""
+    return os.path.realpath(str(path))
 
 
 def _add_formats(subparsers) -> None:
@@ -190,16 +216,12 @@ def _run_simulate(args) -> None:
 
 
 def check_outputs_exist(model_class, config) -> None:
-    """Refuse a run too short to reach its first output (it would have no times to write)."""
-    run = config.run_length()
-    _, run_steps, per_output = run.steps()
-    if run_steps // per_output < 1:
-        unit = model_class.time_units.split(" ")[0]
-        unit = " (model time units)" if unit == "1" else f" {unit}"
-        raise UsageError(
-            f"Model {model_class.name}: the run length ({run.length:g}{unit} after spin-up) "
-            f"is shorter than one output interval ({per_output * run.dt:g}{unit}), so it "
-            "would have no output; lengthen the run or shorten the output interval.")
+    """Refuse a run too short to reach its first output, or of too many steps."""
+    from pipeline.models.base import run_length_problem
+
+    problem = run_length_problem(model_class, config)
+    if problem:
+        raise UsageError(f"Model {model_class.name}: {problem}.")
 
 
 def progress_printer(label: str, blocks: int):

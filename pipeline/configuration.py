@@ -223,9 +223,14 @@ def _check_bounds(config: dict) -> None:
 
 def _check_solvers(config: dict) -> None:
     from pipeline.solvers.operator import SolverInputError
-    from pipeline.solvers.study import check_learner
+    from pipeline.solvers.study import check_learner, check_sequence_settings
 
     for sequence, settings in config.get("solvers", {}).get("sequences", {}).items():
+        try:
+            check_sequence_settings(sequence, settings.get("settings", {}))
+        except SolverInputError as error:
+            raise ConfigError(f"config key solvers.sequences.{sequence}.settings: "
+                              f"{_sentence_body(error)}.") from None
         canonical = []
         for learner in settings.get("learners", []):
             try:
@@ -241,7 +246,7 @@ def _check_solvers(config: dict) -> None:
 
 def _check_models(config: dict, base: Path) -> None:
     from pipeline.models import ModelParameterError, PluginError, get_model
-    from pipeline.models.base import parse_overrides
+    from pipeline.models.base import parse_overrides, run_length_problem
 
     for name, model in config["models"].items():
         where = f"config key models.{name}"
@@ -277,6 +282,9 @@ def _check_models(config: dict, base: Path) -> None:
                 parsed = parse_overrides(model_class.Config, values, name)
             except ModelParameterError as error:
                 raise ConfigError(f"{where}.{part}: {_sentence_body(error)}.") from None
+            problem = run_length_problem(model_class, parsed)
+            if problem:
+                raise ConfigError(f"{where}.{part}: {problem}.")
             if part == "parameters":
                 run_config = parsed
         _check_plotted_variables(where, model, _output_variables(model_class, run_config))

@@ -26,6 +26,8 @@ from tests.conftest import tool_environment
 LORENZ = ["--set", "spinup=0.2", "--set", "length=0.5", "--set", "output_interval=0.1"]
 SIMULATE = ["simulate", "lorenz63", "--members", "3", "--seed", "5"]
 LORENZ64 = [*SIMULATE, "--format", "float64", *LORENZ]
+PROBE = ["probe", "lorenz63", "--reference", "{reference}", "--null", "{null1}", "{null2}",
+         "--rounding", "nearest", "--low", "4", "--high", "20"]
 
 
 def lowprec(*arguments):
@@ -68,9 +70,11 @@ def files(tmp_path_factory) -> dict:
     }
     for name, content in literature.items():
         (root / f"{name}.yaml").write_text(content)
+    (root / "not_record.json").write_text('{"a": 1}\n')
     result = {name: str(path) for name, path in paths.items()}
     result.update(text=str(text), truncated=str(truncated), plain=str(plain),
                   folder=str(root / "folder"), missing=str(root / "missing.nc"),
+                  not_record=str(root / "not_record.json"),
                   **{name: str(root / f"{name}.yaml") for name in literature})
     return result
 
@@ -279,6 +283,25 @@ CASES = {
     "simulate --set unknown key": ([*LORENZ64, "--set", "gamma=1",
                                     "--out", "{out}"], "gamma"),
     "shallow_water --set cfl=2": ([*SHALLOW, "--set", "cfl=2", "--out", "{out}"], "cfl"),
+    # From an audit of hand-typed commands (2026-12-07).
+    "simulate 10^302 steps": ([*LORENZ64, "--set", "length=1e300", "--out", "{out}"],
+                              "time steps"),
+    "summarise one file twice": (["summarise", "{analysis}", "--csv", "{folder}/same.out",
+                                  "--netcdf", "{folder}/same.out"], "both name"),
+    "analyse over its input": (["analyse", "lorenz63", "--reference", "{reference}", "--null",
+                                "{null1}", "{null2}", "--test", "{test}", "--out",
+                                "{reference}"], "also an input"),
+    "formats to /dev/null": (["formats", "e5m10", "--out", "/dev/null"],
+                             "not a regular file"),
+    "probe a non-simulation": ([*PROBE, "--test", "{analysis}", "--out", "{out}"],
+                               "not a simulation file"),
+    "probe --previous not a record": ([*PROBE, "--test", "{test}", "--previous",
+                                       "{not_record}", "--out", "{out}"],
+                                      "not a probe record"),
+    "probe --component unknown": ([*PROBE, "--test", "{test}", "--component", "foo", "--out",
+                                   "{out}"], "--component foo"),
+    "probe --repeat-ensemble 1": ([*PROBE, "--test", "{test}", "--repeat-ensemble", "1",
+                                   "--out", "{out}"], "--repeat-ensemble"),
 }
 
 
@@ -289,7 +312,8 @@ def fill(text: str, files: dict, out: str) -> str:
 @pytest.mark.parametrize("arguments,fragment", CASES.values(), ids=list(CASES))
 def test_bad_invocation_is_refused_in_one_sentence(files, tmp_path, capsys, arguments, fragment):
     out = str(tmp_path / "out" / "result.nc")
-    argv = [fill(a, files, out) for a in arguments]
+    # Each output option its own file (one file named twice is refused for itself).
+    argv = [fill(a, files, out.replace("result", f"result-{k}")) for k, a in enumerate(arguments)]
     fragment = fill(fragment, files, out)
     before = set(Path(files["reference"]).parent.iterdir())
     try:

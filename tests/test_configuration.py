@@ -206,6 +206,30 @@ HAND_WRITTEN = [
         "learners": ["chebcb"], "instances": 5, "trials": 1, "settings": {"grid": 4}}}}}, "grid"),
     ("zero time step", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
         "learners": ["chebcb"], "instances": 5, "trials": 1, "settings": {"dt": 0}}}}}, "dt"),
+    ("NaN time step", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
+        "learners": ["chebcb"], "instances": 5, "trials": 1,
+        "settings": {"dt": float("nan")}}}}}, "dt = nan"),
+    ("infinite time step", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
+        "learners": ["chebcb"], "instances": 5, "trials": 1,
+        "settings": {"dt": float("inf")}}}}}, "dt"),
+    ("time step 1e-300", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
+        "learners": ["chebcb"], "instances": 5, "trials": 1, "settings": {"dt": 1e-300}}}}},
+     "dt"),
+    ("heat2d nx 5000", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
+        "learners": ["chebcb"], "instances": 5, "trials": 1, "settings": {"nx": 5000}}}}},
+     "nx"),
+    ("shifted-laplacian grid 100000", {**copy.deepcopy(BASE), "solvers": {"sequences": {
+        "shifted-laplacian": {"learners": ["chebcb"], "instances": 5, "trials": 1,
+                              "settings": {"grid": 100000}}}}}, "grid"),
+    ("10^12 instances", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
+        "learners": ["chebcb"], "instances": 10**12, "trials": 1}}}}, "instances"),
+    ("10^12 trials", {**copy.deepcopy(BASE), "solvers": {"sequences": {"heat2d": {
+        "learners": ["chebcb"], "instances": 5, "trials": 10**12}}}}, "trials"),
+    ("a run with no output", model("lorenz63", parameters={"length": 0.01,
+                                                           "output_interval": 0.1}),
+     "no output"),
+    ("a run of 10^302 steps", model("lorenz63", parameters={"length": 1e300}),
+     "time steps"),
     ("unknown solve", {**copy.deepcopy(BASE), "solvers": {"solve": "exact"}}, "solve"),
     ("literature of an unknown problem", {**copy.deepcopy(BASE), "bounds": {
         "literature": {"tsp": {"3": {"value": 1, "source": "x"}}}}}, "tsp"),

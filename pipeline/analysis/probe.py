@@ -196,12 +196,15 @@ def add_command(subparsers) -> None:
 
 def run(args) -> None:
     from pipeline.analysis.compare import compare_ensembles
+    from pipeline.analysis.inputs import InputError, check_analysis_inputs
     from pipeline.cli import UsageError, open_outputs
     from pipeline.io.atomic import atomic_path
 
     if not 1 <= args.low <= args.high <= 52:
         raise UsageError(f"--low and --high must satisfy 1 <= low <= high <= 52, not "
                          f"{args.low} and {args.high}.")
+    if len(args.null) < 2:
+        raise UsageError("--null needs at least two float64 ensembles to estimate the spread.")
     previous = None
     if args.previous:
         try:
@@ -210,8 +213,26 @@ def run(args) -> None:
         except (OSError, ValueError) as error:
             raise UsageError(f"Cannot read the previous record {args.previous} ({error}).") \
                 from None
+        problem = _record_problem(previous, args.model)
+        if problem:
+            raise UsageError(f"--previous {args.previous} {problem}.")
     reference, = open_outputs([args.reference])
     nulls, (test,) = open_outputs(args.null), open_outputs([args.test])
+    try:
+        check_analysis_inputs(args.model, (args.reference, reference),
+                              list(zip(args.null, nulls)), [(args.test, test)])
+    except InputError as error:
+        raise UsageError(str(error)) from None
+    ran = str(test.attrs.get("model_reduced_components", ""))
+    if args.component != "all" and ran != args.component:
+        raise UsageError(f"--component {args.component}: the test file {args.test} was not run "
+                         f"with reduced_components={args.component} "
+                         f"({'reduced_components=' + ran if ran else 'the whole model'}); "
+                         "give the component the test file reduced, or all.")
+    largest_null = max(int(n.attrs["ensemble"]) for n in nulls)
+    if args.repeat_ensemble is not None and args.repeat_ensemble <= largest_null:
+        raise UsageError(f"--repeat-ensemble must be above the nulls' ensemble numbers (the "
+                         f"largest is {largest_null}), got {args.repeat_ensemble}.")
     settings = {"model": args.model, "probe": args.test}
     try:
         analysis = compare_ensembles(reference, nulls, [test], args.model, settings)
@@ -224,3 +245,13 @@ def run(args) -> None:
         raise UsageError(str(error)) from None
     with atomic_path(args.out) as path, open(path, "w") as stream:
         json.dump(result, stream, indent=1)
+
+
+def _record_problem(previous, model: str) -> str | None:
+    """Why ``previous`` (a parsed JSON file) is not a record of a search of ``model``."""
+    if not isinstance(previous, dict) or not isinstance(previous.get("probes"), list) \
+            or not isinstance(previous.get("step"), int):
+        return "is not a probe record from 'lowprec probe'"
+    if previous.get("model") != model:
+        return f"is the record of a search of {previous.get('model')!r}, not {model!r}"
+    return None

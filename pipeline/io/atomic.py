@@ -88,6 +88,9 @@ def writable_problem(target) -> str | None:
     target = Path(target)
     if target.is_dir():
         return "is a directory; give the path of a file to write"
+    if target.exists() and not target.is_file():
+        # A device or a pipe (/dev/null): the finished file would be renamed over it.
+        return "is not a regular file; give the path of a file to write"
     if target.name in ("", ".", ".."):
         return "does not name a file"
     ancestor = target.parent

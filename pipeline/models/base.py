@@ -49,6 +49,31 @@ class RunLength:
         return round(self.spinup / self.dt), round(self.length / self.dt), per_output
 
 
+LARGEST_STEPS = 2**31 - 1  # time steps of one run, spin-up included
+
+
+def run_length_problem(model_class, config) -> str | None:
+    """What makes a run of ``config`` impossible, in words, or None: no output time (a run
+    shorter than one output interval, which would have no times to write) or more steps than
+    a run can count (``LARGEST_STEPS``)."""
+    if not hasattr(config, "run_length"):
+        return None
+    run = config.run_length()
+    unit = model_class.time_units.split(" ")[0]
+    unit = " model time units" if unit == "1" else f" {unit}"
+    steps = (run.spinup + run.length) / run.dt
+    if not steps <= LARGEST_STEPS:
+        return (f"the run takes {steps:.3g} time steps of dt = {run.dt:g}{unit} (spin-up and "
+                f"run), more than the {LARGEST_STEPS} a run can count; shorten the run or "
+                "lengthen dt")
+    _, run_steps, per_output = run.steps()
+    if run_steps // per_output < 1:
+        return (f"the run length ({run.length:g}{unit} after spin-up) is shorter than one "
+                f"output interval ({per_output * run.dt:g}{unit}), so it would have no "
+                "output; lengthen the run or shorten the output interval")
+    return None
+
+
 def allowed_keys(known) -> str:
     """The parameter names for a message; a model's per-component ``<name>_format`` keys
     (the speedy model has ten) as one entry, so the sentence stays short."""

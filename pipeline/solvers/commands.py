@@ -98,6 +98,10 @@ def run_relax(args) -> None:
                                          ("--first-trial", args.first_trial, 0,
                                           LARGEST_COUNT)):
         check_range(name, value, lowest, highest)
+    last_trial = args.first_trial + args.trials - 1
+    if last_trial > LARGEST_COUNT:
+        raise UsageError(f"The last trial, --first-trial + --trials - 1 = {last_trial}, must be "
+                         f"at most {LARGEST_COUNT} (trial numbers are stored as int32).")
     if args.tasks is not None:
         check_range("--tasks", args.tasks, 1)
     if not args.tolerance > 0:

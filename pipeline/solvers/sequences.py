@@ -27,6 +27,9 @@ from pipeline.solvers.operator import Operator, SolverInputError
 
 VARIANCES = {"high": (0.5, 1.5), "low": (2.0, 6.0)}
 SHIFT_LOW, SHIFT_WIDTH = -0.15, 0.6
+LARGEST_GRID = 4000  # interior points per side: 16 million unknowns, as heat2d's nx
+# heat2d's time step: the context range samples kappa(t) over t in [0, 5) at steps of dt.
+SMALLEST_DT, LARGEST_DT = 1e-6, 1.0
 
 
 @dataclass
@@ -52,11 +55,7 @@ class ShiftedLaplacian:
     independent = True  # no system depends on an earlier solution
 
     def __init__(self, seed: int, trial: int, grid: int = 10, variance: str = "high"):
-        if grid < 2:
-            raise SolverInputError(f"The grid is too small: grid = {grid}; use at least 2.")
-        if variance not in VARIANCES:
-            raise SolverInputError(
-                f"Unknown variance {variance!r}; choose one of: {', '.join(VARIANCES)}.")
+        self.check_settings(grid, variance)
         self.grid, self.variance = grid, variance
         self.rng = stream_generator(seed, self.name, variance, grid, trial)
         self.base = Operator.build(laplacian(grid))
@@ -64,6 +63,18 @@ class ShiftedLaplacian:
         # every shift: J = I - A / (4 + c) has eigenvalues 1 - (lambda + c) / (4 + c).
         self.spread = 4.0 * math.cos(math.pi / (grid + 1))
         self.context_range = (SHIFT_LOW, SHIFT_LOW + SHIFT_WIDTH)
+
+    @staticmethod
+    def check_settings(grid: int = 10, variance: str = "high") -> None:
+        """One sentence (SolverInputError) for settings this sequence cannot have."""
+        if grid < 2:
+            raise SolverInputError(f"The grid is too small: grid = {grid}; use at least 2.")
+        if grid > LARGEST_GRID:
+            raise SolverInputError(f"The grid is too large: grid = {grid}; use at most "
+                                   f"{LARGEST_GRID} (grid^2 unknowns).")
+        if variance not in VARIANCES:
+            raise SolverInputError(
+                f"Unknown variance {variance!r}; choose one of: {', '.join(VARIANCES)}.")
 
     def settings(self) -> dict:
         return {"grid": self.grid, "variance": self.variance}
@@ -93,16 +104,26 @@ class Heat2DSequence:
         from pipeline.models.heat2d import Heat2D, Heat2DConfig
         from pipeline.precision import NumberFormat
 
+        self.check_settings(nx, dt)
         config = Heat2DConfig(nx=nx, dt=dt)
-        problem = config.check()
-        if problem:
-            raise SolverInputError(f"heat2d: {problem}.")
         self.config = config
         self.model = Heat2D(config, NumberFormat(52))
         self.u = np.array(self.model.initial_state([np.random.default_rng(0)])[0][0])
         self.steps = 0
         kappas = [config.diffusivity((k + 0.5) * dt) for k in range(round(5.0 / dt))]
         self.context_range = (min(kappas), max(kappas))
+
+    @staticmethod
+    def check_settings(nx: int = 25, dt: float = 0.001) -> None:
+        """One sentence (SolverInputError) for settings this sequence cannot have."""
+        from pipeline.models.heat2d import Heat2DConfig
+
+        if not SMALLEST_DT <= dt <= LARGEST_DT:  # (also NaN)
+            raise SolverInputError(f"heat2d: dt = {dt} must lie in [{SMALLEST_DT:g}, "
+                                   f"{LARGEST_DT:g}].")
+        problem = Heat2DConfig(nx=nx, dt=dt).check()
+        if problem:
+            raise SolverInputError(f"heat2d: {problem}.")
 
     def settings(self) -> dict:
         return {"nx": self.config.nx, "dt": self.config.dt}

@@ -40,21 +40,37 @@ def check_learner(name: str) -> str:
             omega = check_omega(name.partition(":")[2])
         except SolverInputError as error:
             raise SolverInputError(f"Learner {name!r}: {error}") from None
-        return f"fixed:{omega:g}"
+        return f"fixed:{_shortest(omega)}"
     raise SolverInputError(f"Unknown learner {name!r}; choose one of: {LEARNER_HELP}.")
 
 
-def make_sequence(name: str, seed: int, trial: int, settings: dict):
+def _shortest(omega: float) -> str:
+    """omega as the label writes it: as ``:g`` does where that is exact (1.5, 1), else the
+    shortest decimal that reads back as omega (1.9999999, which ``:g`` made 2)."""
+    text = f"{omega:g}"
+    return text if float(text) == omega else repr(omega)
+
+
+def check_sequence_settings(name: str, settings: dict) -> None:
+    """The sequence's name and settings checked without building it (config checks)."""
     if name not in SEQUENCES:
         raise SolverInputError(
             f"Unknown sequence {name!r}; choose one of: {', '.join(SEQUENCES)}.")
     try:
-        return SEQUENCES[name](seed, trial, **settings)
+        SEQUENCES[name].check_settings(**settings)
     except TypeError:
-        allowed = {"shifted-laplacian": "grid, variance", "heat2d": "nx, dt"}[name]
-        raise SolverInputError(
-            f"Unknown setting for sequence {name}: {', '.join(settings)}; allowed: {allowed}."
-        ) from None
+        raise _unknown_setting(name, settings) from None
+
+
+def make_sequence(name: str, seed: int, trial: int, settings: dict):
+    check_sequence_settings(name, settings)
+    return SEQUENCES[name](seed, trial, **settings)
+
+
+def _unknown_setting(name: str, settings: dict) -> SolverInputError:
+    allowed = {"shifted-laplacian": "grid, variance", "heat2d": "nx, dt"}[name]
+    return SolverInputError(
+        f"Unknown setting for sequence {name}: {', '.join(settings)}; allowed: {allowed}.")
 
 
 @dataclass

@@ -136,6 +136,13 @@ def test_a_study_split_over_runs_by_first_trial_is_the_whole_run(tmp_path, capsy
     (["shifted-laplacian", "--learner", "chebcb", "--set", "variance=huge"], "Unknown variance"),
     (["shifted-laplacian", "--learner", "chebcb", "--instances", "0"], "--instances must be at least 1"),
     (["shifted-laplacian", "--learner", "chebcb", "--format", "float8"], "Unknown number format"),
+    (["shifted-laplacian", "--learner", "chebcb", "--set", "grid=100000"],
+     "The grid is too large: grid = 100000; use at most 4000"),
+    (["heat2d", "--learner", "chebcb", "--set", "dt=nan"], "heat2d: dt = nan must lie in"),
+    (["heat2d", "--learner", "chebcb", "--set", "dt=1e-300"], "dt = 1e-300 must lie in"),
+    (["heat2d", "--learner", "chebcb", "--set", "dt=20"], "dt = 20.0 must lie in"),
+    (["shifted-laplacian", "--learner", "chebcb", "--first-trial", "2147483647", "--trials",
+      "2"], "--first-trial + --trials - 1 = 2147483648, must be at most 2147483647"),
 ])
 def test_bad_relax_input_gets_one_sentence_and_writes_nothing(tmp_path, capsys, arguments, message):
     base = {"--instances": "3", "--trials": "1", "--format": "float64", "--seed": "1"}
@@ -144,3 +151,11 @@ def test_bad_relax_input_gets_one_sentence_and_writes_nothing(tmp_path, capsys, 
     error = capsys.readouterr().err
     assert error.startswith("lowprec: error: ") and message in error
     assert len(error.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_a_fixed_omega_keeps_its_value_in_the_learners_name():
+    """fixed:1.9999999 is inside (0, 2); its label once read fixed:2 (``:g``), outside."""
+    from pipeline.solvers.study import check_learner
+
+    assert check_learner("fixed:1.9999999") == "fixed:1.9999999"
+    assert check_learner("fixed:1.50") == "fixed:1.5" and check_learner("fixed:1") == "fixed:1"
