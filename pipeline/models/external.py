@@ -33,7 +33,10 @@ the member and the format. The members' files are assembled into the same ensemb
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
+import signal
 import string
 import subprocess
 from dataclasses import dataclass
@@ -69,13 +72,26 @@ class ExternalModel:
                                      f"into words ({error}).") from None
         if not words:
             raise ExternalModelError(f"The command of external model {name} is empty.")
+        named = set()
         for word in words:
-            for _, field, _, _ in string.Formatter().parse(word):
-                if field is not None and field not in PLACEHOLDERS:
+            try:
+                fields = list(string.Formatter().parse(word))
+            except ValueError as error:
+                raise ExternalModelError(f"The command of external model {name} has a "
+                                         f"malformed placeholder in {word!r} ({error}).") from None
+            for _, field, spec, conversion in fields:
+                if field is None:
+                    continue
+                if field not in PLACEHOLDERS:
                     raise ExternalModelError(
                         f"The command of external model {name} has an unknown placeholder "
                         f"{{{field}}}; allowed: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}.")
-        if "{output}" not in command:
+                if spec or conversion:
+                    raise ExternalModelError(
+                        f"The command of external model {name} writes {{{field}}} with a "
+                        f"conversion or format in {word!r}; write {{{field}}} alone.")
+                named.add(field)
+        if "output" not in named:
             raise ExternalModelError(f"The command of external model {name} must name its "
                                      "output file with {output}.")
         if not variables:
@@ -87,8 +103,12 @@ class ExternalModel:
                 raise ExternalModelError(f"Variable {variable} of external model {name} must "
                                          f"have time as its first dimension, not {list(dims)}.")
             checked[variable] = dims
-        if not timeout > 0:
-            raise ExternalModelError(f"The timeout of external model {name} must be positive.")
+        if "time" in checked:
+            raise ExternalModelError(f"External model {name} declares a variable named time, "
+                                     "which is its time coordinate; name it otherwise.")
+        if not 0 < timeout <= LARGEST_TIMEOUT:
+            raise ExternalModelError(f"The timeout of external model {name} must be positive "
+                                     f"and at most {LARGEST_TIMEOUT:g} s, got {timeout:g}.")
         return cls(name, words, checked, float(timeout))
 
     def member_seed(self, seed: int, ensemble: int, member: int) -> int:
@@ -112,19 +132,26 @@ class ExternalModel:
         where = f"External model {self.name}, member {member} at {fmt.name}"
         command = self.arguments(fmt, seed, ensemble, member, output)
         try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=self.timeout)
+            # Its own session, so that a timeout stops what it started too (a shell
+            # script's children); its stderr as bytes, decoded leniently below.
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, start_new_session=True)
         except FileNotFoundError:
             raise ExternalModelError(f"{where}: no such program {command[0]!r}.") from None
         except PermissionError:
             raise ExternalModelError(f"{where}: {command[0]!r} is not executable.") from None
+        try:
+            _, stderr = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
+            _stop_group(process)
             raise ExternalModelError(f"{where}: still running after {self.timeout:g} s "
                                      "(the declared timeout).") from None
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-            raise ExternalModelError(f"{where}: the program exited with status "
-                                     f"{result.returncode} ({last}).")
+        except BaseException:
+            _stop_group(process)  # (SIGTERM to lowprec: the program goes too)
+            raise
+        if process.returncode != 0:
+            raise ExternalModelError(f"{where}: the program {_exit_words(process.returncode)} "
+                                     f"({_last_line(stderr)}).")
         return self.read_member(output, where)
 
     def read_member(self, path: Path, where: str) -> dict:
@@ -146,13 +173,48 @@ class ExternalModel:
             if data.dims != dims:
                 raise ExternalModelError(f"{where}: variable {variable} has dimensions "
                                          f"{list(data.dims)}, not the declared {list(dims)}.")
+            if data.dtype.kind not in "iuf":
+                raise ExternalModelError(f"{where}: variable {variable} holds {data.dtype} "
+                                         "values, not numbers.")
             fields[variable] = (np.asarray(data.values, dtype=np.float64), dict(data.attrs))
             for dim in dims:
                 if dim in dataset.coords:
                     coords[dim] = (np.asarray(dataset[dim].values), dict(dataset[dim].attrs))
         if "time" not in coords:
             raise ExternalModelError(f"{where}: {path.name} has no time coordinate variable.")
+        times = coords["time"][0]
+        if times.size == 0 or times.dtype.kind not in "iuf" or not np.isfinite(times).all() \
+                or (np.diff(times) <= 0).any():
+            raise ExternalModelError(f"{where}: the time coordinate of {path.name} must be "
+                                     "one or more finite numbers, increasing.")
         return {"coords": coords, "fields": fields}
+
+
+LARGEST_TIMEOUT = 1e7  # seconds (116 days): subprocess's timers overflow near 1e10
+
+
+def _stop_group(process) -> None:
+    """Kill the program and everything it started (its session's process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def _exit_words(status: int) -> str:
+    """'exited with status 3', or 'was killed by SIGSEGV' for a negative status."""
+    if status < 0:
+        try:
+            return f"was killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"was killed by signal {-status}"
+    return f"exited with status {status}"
+
+
+def _last_line(stderr: bytes, longest: int = 300) -> str:
+    """The program's last line on stderr, decoded leniently and cut to ``longest``."""
+    lines = stderr.decode("utf-8", errors="replace").strip().splitlines()
+    last = lines[-1] if lines else "no message"
+    return last if len(last) <= longest else last[:longest] + "..."
 
 
 def check_members(model: ExternalModel, fmt: NumberFormat, outputs: list[dict]) -> None:

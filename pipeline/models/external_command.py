@@ -46,7 +46,7 @@ def parse_variables(items: list[str]) -> dict:
 
 
 def run(args) -> None:
-    from pipeline.cli import UsageError
+    from pipeline.cli import LARGEST_COUNT, LARGEST_SEED, UsageError, check_range
     from pipeline.models.external import ExternalModel, ExternalModelError
     from pipeline.parallel.ensemble import (WorldSizeError, abort_on_error, check_world_size,
                                             run_tasks, world)
@@ -58,16 +58,19 @@ def run(args) -> None:
                                       args.timeout)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    for name, value, lowest in (("--members", args.members, 1), ("--seed", args.seed, 0),
-                                ("--ensemble", args.ensemble, 0)):
-        if value < lowest:
-            raise UsageError(f"{name} must be at least {lowest}, got {value}.")
+    for name, value, lowest, highest in (("--members", args.members, 1, LARGEST_COUNT),
+                                         ("--seed", args.seed, 0, LARGEST_SEED),
+                                         ("--ensemble", args.ensemble, 0, LARGEST_COUNT)):
+        check_range(name, value, lowest, highest)
     comm = world()
     try:
         check_world_size(comm, args.tasks)
     except WorldSizeError as error:
         raise UsageError(str(error)) from None
     directory = Path(f"{args.out}.members")
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} (where the members' files go) is a file; move it or "
+                         "choose another --out.")
     directory.mkdir(parents=True, exist_ok=True)
 
     def task(member):

@@ -186,3 +186,67 @@ def test_the_workflow_runs_an_external_model_from_its_config(program, tmp_path, 
     assert (results / "summary" / "w1_cooling.png").read_bytes()[:4] == b"\x89PNG"
     log = (results / "logs" / "simulate" / "cooling" / "e11m10.log").read_text()
     assert "Traceback" not in log
+
+
+MISBEHAVING = """\
+import sys
+import numpy as np
+import xarray as xr
+mode, out = sys.argv[1], sys.argv[2]
+times = {"decreasing": [3.0, 2.0, 1.0], "none": [], "nan": [1.0, float("nan")]}.get(mode, [1.0])
+if mode == "bytes":
+    sys.stderr.buffer.write(b"\\xff\\xfe not UTF-8\\n")
+    sys.exit(3)
+if mode == "text":
+    xr.Dataset({"x": ("time", np.array(["a"]))}, coords={"time": [1.0]}).to_netcdf(out)
+else:
+    xr.Dataset({"x": ("time", np.ones(len(times)))}, coords={"time": times}).to_netcdf(out)
+"""
+
+
+@pytest.mark.parametrize("mode, command, message", [
+    ("decreasing", None, "the time coordinate of member-0.nc must be one or more finite "
+     "numbers, increasing"),
+    ("none", None, "must be one or more finite numbers"),
+    ("nan", None, "must be one or more finite numbers"),
+    ("text", None, "variable x holds <U1 values, not numbers"),
+    ("bytes", None, "the program exited with status 3 (\ufffd\ufffd not UTF-8)"),
+    ("ok", "{python} {script} ok {{member", "malformed placeholder in '{member'"),
+    ("ok", "{python} {script} ok {{output!r}}", "with a conversion or format"),
+    ("ok", "{python} {script} ok {{{{output}}}}", "must name its output file with {output}"),
+])
+def test_a_misbehaving_program_is_one_sentence(tmp_path, capsys, mode, command, message):
+    """Found by an audit: each of these gave a traceback (or passed) before."""
+    import sys
+
+    from pipeline.cli import main
+
+    script = tmp_path / "model.py"
+    script.write_text(MISBEHAVING)
+    command = (command or "{python} {script} " + mode + " {{output}}").format(
+        python=sys.executable, script=script)
+    out = tmp_path / "bad.nc"
+    code = main(["external", "mine", "--command", command, "--variable", "x:time",
+                 "--format", "e5m10", "--members", "2", "--seed", "1", "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == 2 and message in error and len(error.strip().splitlines()) == 1, error
+    assert not out.exists()
+
+
+def test_a_timeout_stops_the_program_and_what_it_started(tmp_path, capsys):
+    import time
+
+    from pipeline.cli import main
+
+    marker = tmp_path / "child-alive"
+    script = tmp_path / "hang.sh"
+    script.write_text(f"#!/bin/sh\n(sleep 3; touch {marker}) &\nsleep 60\n")
+    script.chmod(0o755)
+    started = time.monotonic()
+    code = main(["external", "mine", "--command", f"{script} {{output}}", "--variable",
+                 "x:time", "--format", "e5m10", "--members", "1", "--seed", "1",
+                 "--timeout", "1", "--out", str(tmp_path / "h.nc")])
+    assert code == 2 and "still running after 1 s" in capsys.readouterr().err
+    assert time.monotonic() - started < 30
+    time.sleep(4)
+    assert not marker.exists()  # the script's child was stopped with it
