@@ -7,6 +7,7 @@ traceback means a bug in lowprec.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import signal
@@ -33,10 +34,12 @@ class Terminated(BaseException):
 # Seeds and counts end up in NetCDF attributes and int32/int64 variables: say so up front.
 LARGEST_SEED = 2**63 - 1
 LARGEST_COUNT = 2**31 - 1
+LARGEST_DIMENSION = 64  # of the bound problems, as the config's schema allows
 
 # Every option that names a file a stage writes, by argparse dest.
 OUTPUT_OPTIONS = {"out": "--out", "csv": "--csv", "netcdf": "--netcdf", "png": "--png",
-                  "cumulative": "--cumulative", "omega": "--omega", "cost": "--cost"}
+                  "cumulative": "--cumulative", "omega": "--omega", "cost": "--cost",
+                  "plot": "--plot"}
 
 
 def check_range(option: str, value: int, lowest: int, highest: int | None = None) -> None:
@@ -433,8 +436,9 @@ def _instance(problem: str, dimension: int, graph: str):
             raise UsageError(f"Unknown graph {graph!r}; choose one of: {', '.join(GRAPHS)}.")
         return Instance(problem, 0, graph)
     lowest = 1 if problem == "cohn-elkies" else (3 if problem == "kissing-sdp" else 2)
-    if dimension < lowest:
-        raise UsageError(f"--dimension must be at least {lowest} for {problem}, got {dimension}.")
+    if not lowest <= dimension <= LARGEST_DIMENSION:
+        raise UsageError(f"--dimension must be at least {lowest} and at most "
+                         f"{LARGEST_DIMENSION} for {problem}, got {dimension}.")
     return Instance(problem, dimension, "")
 
 
@@ -533,8 +537,9 @@ def _run_search(args) -> None:
         raise UsageError("--solvers must name at least one solver.")
     if args.budget_solves is not None and args.budget_solves < 1:
         raise UsageError(f"--budget-solves must be at least 1, got {args.budget_solves}.")
-    if args.budget_seconds is not None and args.budget_seconds <= 0:
-        raise UsageError(f"--budget-seconds must be positive, got {args.budget_seconds}.")
+    if args.budget_seconds is not None and not 0 < args.budget_seconds < math.inf:
+        raise UsageError(f"--budget-seconds must be a positive number, got "
+                         f"{args.budget_seconds}.")
     if args.tasks is not None:
         check_range("--tasks", args.tasks, 1)
     comm = world()
@@ -591,6 +596,8 @@ def read_literature(path: str) -> dict:
             literature = yaml.safe_load(handle) or {}
     except IsADirectoryError:
         raise UsageError(f"--literature {path} is a directory, not a YAML file.") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--literature {path} is not UTF-8 text (a YAML file).") from None
     except OSError as error:
         raise UsageError(f"--literature {path} cannot be read ({error.strerror}).") from None
     except yaml.YAMLError as error:

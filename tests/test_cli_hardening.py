@@ -71,10 +71,19 @@ def files(tmp_path_factory) -> dict:
     for name, content in literature.items():
         (root / f"{name}.yaml").write_text(content)
     (root / "not_record.json").write_text('{"a": 1}\n')
+    (root / "latin1.yaml").write_bytes(b"\xff\xfetheta: {}\n")
+    lowprec("probe", "lorenz63", "--reference", paths["reference"], "--null", paths["null1"],
+            paths["null2"], "--test", paths["test"], "--rounding", "nearest", "--low", "4",
+            "--high", "20", "--out", root / "record.json")
+    import xarray as xr
+
+    with xr.open_dataset(paths["search"]) as search:
+        search.drop_vars("seconds").to_netcdf(root / "no_seconds.nc")
     result = {name: str(path) for name, path in paths.items()}
     result.update(text=str(text), truncated=str(truncated), plain=str(plain),
                   folder=str(root / "folder"), missing=str(root / "missing.nc"),
-                  not_record=str(root / "not_record.json"),
+                  not_record=str(root / "not_record.json"), latin1=str(root / "latin1.yaml"),
+                  record=str(root / "record.json"), no_seconds=str(root / "no_seconds.nc"),
                   **{name: str(root / f"{name}.yaml") for name in literature})
     return result
 
@@ -302,6 +311,39 @@ CASES = {
                                    "{out}"], "--component foo"),
     "probe --repeat-ensemble 1": ([*PROBE, "--test", "{test}", "--repeat-ensemble", "1",
                                    "--out", "{out}"], "--repeat-ensemble"),
+    "probes-summary --plot over its input": (["probes-summary", "{record}", "--csv", "{out}",
+                                              "--netcdf", "{out}", "--plot", "{record}"],
+                                             "also an input"),
+    "probes-summary not a record": (["probes-summary", "{not_record}", "--csv", "{out}",
+                                     "--netcdf", "{out}", "--plot", "{out}"],
+                                    "not a probe record"),
+    "search --dimension 3e9": (["search", "kissing-lp", "--dimension", "3000000000",
+                                "--degrees", "1", "--solvers", "CLARABEL", "--out", "{out}"],
+                               "--dimension"),
+    "search --budget-seconds nan": (["search", "theta", "--graph", "C5", "--degrees", "1",
+                                     "--solvers", "CLARABEL", "--budget-seconds", "nan",
+                                     "--out", "{out}"], "--budget-seconds"),
+    "bounds-summary latin-1 literature": (["bounds-summary", "{search}", "--literature",
+                                           "{latin1}", "--csv", "{out}", "--png", "{out}"],
+                                          "not UTF-8"),
+    "bounds-summary search without seconds": (["bounds-summary", "{no_seconds}", "--csv",
+                                               "{out}", "--png", "{out}"],
+                                              "not a bound search file"),
+    "component-summary --low 60": (["component-summary", "lorenz63", "--reference",
+                                    "{reference}", "--null", "{null1}", "{null2}", "--records",
+                                    "{record}", "--combined", "nearest={test}", "--low", "60",
+                                    "--high", "2", "--out", "{out}"], "--low and --high"),
+    "component-summary of another model": (["component-summary", "heat_column", "--reference",
+                                            "{reference}", "--null", "{null1}", "{null2}",
+                                            "--records", "{record}", "--combined",
+                                            "nearest={test}", "--low", "4", "--high", "20",
+                                            "--out", "{out}"], "not 'heat_column'"),
+    "component-summary a search as reference": (["component-summary", "lorenz63",
+                                                 "--reference", "{search}", "--null", "{null1}",
+                                                 "{null2}", "--records", "{record}",
+                                                 "--combined", "nearest={test}", "--low", "4",
+                                                 "--high", "20", "--out", "{out}"],
+                                                "not a simulation file"),
 }
 
 

@@ -49,6 +49,8 @@ def minimum_format(record: dict) -> str | None:
 
 
 def read_records(paths) -> list[dict]:
+    from pipeline.analysis.probe import record_problem
+
     records = []
     for path in paths:
         try:
@@ -56,8 +58,10 @@ def read_records(paths) -> list[dict]:
                 record = json.load(stream)
         except (OSError, ValueError) as error:
             raise ValueError(f"Cannot read the probe record {path} ({error}).") from None
-        if not isinstance(record, dict) or "probes" not in record:
-            raise ValueError(f"{path} is not a probe record of 'lowprec probe'.")
+        problem = record_problem(record, {"model": str, "rounding": str, "probes": list},
+                                 {"significand_bits": int})
+        if problem:
+            raise ValueError(f"{path} {problem}.")
         records.append(record)
     return records
 
@@ -135,6 +139,7 @@ def add_command(subparsers) -> None:
 
 def run(args) -> None:
     from pipeline.analysis.compare import compare_ensembles
+    from pipeline.analysis.inputs import InputError, check_analysis_inputs
     from pipeline.analysis.probe import probe_passes
     from pipeline.analysis.summary import analysis_variables
     from pipeline.cli import UsageError, open_outputs
@@ -147,16 +152,30 @@ def run(args) -> None:
             raise UsageError(f"--combined takes ROUNDING=PATH with ROUNDING nearest or "
                              f"stochastic, not {text!r}.")
         pairs[rounding] = path
+    if not 1 <= args.low <= args.high <= 52:
+        raise UsageError(f"--low and --high must satisfy 1 <= low <= high <= 52, not "
+                         f"{args.low} and {args.high}.")
     try:
         records = read_records(args.records)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    for path, record in zip(args.records, records):
+        if record["model"] != args.model:
+            raise UsageError(f"--records {path} is the record of a search of "
+                             f"{record['model']!r}, not {args.model!r}.")
     reference, = open_outputs([args.reference])
     nulls = open_outputs(args.null)
+    tests = {rounding: open_outputs([path])[0] for rounding, path in pairs.items()}
+    try:
+        check_analysis_inputs(args.model, (args.reference, reference),
+                              list(zip(args.null, nulls)),
+                              [(pairs[rounding], test) for rounding, test in tests.items()])
+    except InputError as error:
+        raise UsageError(str(error)) from None
     combined = {}
     try:
         for rounding, path in pairs.items():
-            test, = open_outputs([path])
+            test = tests[rounding]
             ours = [r for r in records if r["rounding"] == rounding]
             formats = {r.get("component", "all"): minimum_format(r) for r in ours}
             analysis = compare_ensembles(reference, nulls, [test], args.model,

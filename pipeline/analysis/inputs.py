@@ -30,7 +30,10 @@ def is_analysis(dataset: xr.Dataset) -> bool:
 
 
 def is_bound_search(dataset: xr.Dataset) -> bool:
-    return all(name in dataset for name in ("problem", "certified", "degree", "solver"))
+    """Every field a search file's summary reads (`pipeline.bounds.records`)."""
+    from pipeline.bounds.records import NUMBER_FIELDS, STRING_FIELDS
+
+    return all(name in dataset for name in (*STRING_FIELDS, *NUMBER_FIELDS))
 
 
 def require(kind: str, check, paths: list[str], datasets: list[xr.Dataset], option: str) -> None:
@@ -77,8 +80,9 @@ def _same(first, second) -> bool:
 
 def check_analysis_inputs(model: str, reference: tuple[str, xr.Dataset],
                           nulls: list[tuple[str, xr.Dataset]],
-                          tests: list[tuple[str, xr.Dataset]]) -> None:
-    """Refuse inputs to `lowprec analyse` that do not belong together (see the module)."""
+                          tests: list[tuple[str, xr.Dataset]], test_ensemble: int = 0) -> None:
+    """Refuse inputs to `lowprec analyse` that do not belong together (see the module); the
+    tests must be ensemble ``test_ensemble`` (a repeated probe's is above the nulls')."""
     for option, entries in (("--reference", [reference]), ("--null", nulls), ("--test", tests)):
         require("a simulation file from 'lowprec simulate'", is_simulation,
                 [p for p, _ in entries], [d for _, d in entries], option)
@@ -109,7 +113,11 @@ def check_analysis_inputs(model: str, reference: tuple[str, xr.Dataset],
                              "each null must be a different ensemble.")
         seen[ensemble] = path
     for path, dataset in tests:
-        if int(dataset.attrs["ensemble"]) != 0:
+        if int(dataset.attrs["ensemble"]) != test_ensemble:
+            if test_ensemble:
+                raise InputError(
+                    f"--test {path} is ensemble {dataset.attrs['ensemble']}; the previous "
+                    f"record asks for its probe to be repeated with ensemble {test_ensemble}.")
             raise InputError(
                 f"--test {path} is ensemble {dataset.attrs['ensemble']}; a test format must "
                 "start from the reference's perturbations (ensemble 0).")

@@ -219,8 +219,11 @@ def run(args) -> None:
     reference, = open_outputs([args.reference])
     nulls, (test,) = open_outputs(args.null), open_outputs([args.test])
     try:
+        repeat = previous.get("repeat") if previous else None
+        ensemble = repeat.get("ensemble") if isinstance(repeat, dict) else 0
         check_analysis_inputs(args.model, (args.reference, reference),
-                              list(zip(args.null, nulls)), [(args.test, test)])
+                              list(zip(args.null, nulls)), [(args.test, test)],
+                              test_ensemble=ensemble if isinstance(ensemble, int) else 0)
     except InputError as error:
         raise UsageError(str(error)) from None
     ran = str(test.attrs.get("model_reduced_components", ""))
@@ -247,11 +250,29 @@ def run(args) -> None:
         json.dump(result, stream, indent=1)
 
 
-def _record_problem(previous, model: str) -> str | None:
-    """Why ``previous`` (a parsed JSON file) is not a record of a search of ``model``."""
-    if not isinstance(previous, dict) or not isinstance(previous.get("probes"), list) \
-            or not isinstance(previous.get("step"), int):
+RECORD_FIELDS = {"model": str, "rounding": str, "step": int, "probes": list}
+PROBE_FIELDS = {"format": str, "significand_bits": int, "passes": dict}
+
+
+def record_problem(record, fields=RECORD_FIELDS, probe_fields=PROBE_FIELDS) -> str | None:
+    """Why ``record`` (a parsed JSON file) is not a probe record (see the module doc), in
+    words, or None: the ``fields`` a reader takes from it and ``probe_fields`` from each of
+    its probes, with their types (by default all that the next step and the summaries
+    read)."""
+    if not isinstance(record, dict) or any(not isinstance(record.get(key), kind)
+                                           for key, kind in fields.items()) \
+            or any(not isinstance(probe, dict) or any(
+                not isinstance(probe.get(key), kind) for key, kind in probe_fields.items())
+                   for probe in record["probes"]):
         return "is not a probe record from 'lowprec probe'"
-    if previous.get("model") != model:
-        return f"is the record of a search of {previous.get('model')!r}, not {model!r}"
+    return None
+
+
+def _record_problem(previous, model: str) -> str | None:
+    """Why ``previous`` is not a record of a search of ``model``."""
+    problem = record_problem(previous)
+    if problem:
+        return problem
+    if previous["model"] != model:
+        return f"is the record of a search of {previous['model']!r}, not {model!r}"
     return None

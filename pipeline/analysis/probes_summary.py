@@ -148,6 +148,7 @@ def add_command(subparsers) -> None:
 
 
 def run(args) -> None:
+    from pipeline.analysis.probe import record_problem
     from pipeline.cli import UsageError
 
     records = []
@@ -157,8 +158,9 @@ def run(args) -> None:
                 records.append(json.load(stream))
         except (OSError, ValueError) as error:
             raise UsageError(f"Cannot read the probe record {name} ({error}).") from None
-        if not isinstance(records[-1], dict) or "probes" not in records[-1]:
-            raise UsageError(f"{name} is not a probe record of 'lowprec probe'.")
+        problem = record_problem(records[-1])
+        if problem:
+            raise UsageError(f"{name} {problem}.")
     write_tables(records, args.csv, args.netcdf)
     plot_path(records, args.plot)
     for line in warnings(records):

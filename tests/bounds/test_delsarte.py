@@ -84,7 +84,7 @@ def test_cli_prints_one_json_object_with_value_certified_status_and_seconds(run_
 
 
 @pytest.mark.parametrize("arguments,message", [
-    (["kissing-lp", "--dimension", "-3"], "--dimension must be at least 2 for kissing-lp, got -3"),
+    (["kissing-lp", "--dimension", "-3"], "--dimension must be at least 2 and at most 64 for kissing-lp, got -3"),
     (["kissing-lp", "--solver", "gurobi"], "Unknown solver 'gurobi'"),
     (["theta", "--graph", "K9"], "Unknown graph 'K9'"),
     (["kissing-lp", "--degree", "0"], "degree must be at least 1, got 0"),
