@@ -580,7 +580,15 @@ def _run_bounds_summary(args) -> None:
 
     literature = read_literature(args.literature) if args.literature else {}
     open_kind(args.inputs, "search")
-    write_summary(best_rows(args.inputs, literature), args.csv, args.png)
+    rows = best_rows(args.inputs, literature)
+    seen = {}
+    for path, row in zip(args.inputs, rows):
+        key = (row["problem"], row["instance"])
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {path} both search {row['problem']} "
+                             f"{row['instance']}; give each instance once.")
+        seen[key] = path
+    write_summary(rows, args.csv, args.png)
 
 
 def read_literature(path: str) -> dict:
@@ -590,10 +598,14 @@ def read_literature(path: str) -> dict:
 
     import yaml
 
+    from pipeline.bounds.graphs import GRAPHS
+    from pipeline.bounds.search import PROBLEMS
+    from pipeline.configuration import _StrictLoader
+
     shape = "{problem: {instance: {value: NUMBER, source: TEXT}}}"
     try:
         with open(path) as handle:
-            literature = yaml.safe_load(handle) or {}
+            literature = yaml.load(handle, Loader=_StrictLoader) or {}
     except IsADirectoryError:
         raise UsageError(f"--literature {path} is a directory, not a YAML file.") from None
     except UnicodeDecodeError:
@@ -603,11 +615,16 @@ def read_literature(path: str) -> dict:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"--literature {path} is not valid YAML{where}.") from None
+        problem = getattr(error, "problem", None)
+        detail = f": {problem}" if problem and "given twice" in problem else ""
+        raise UsageError(f"--literature {path} is not valid YAML{where}{detail}.") from None
     if not isinstance(literature, dict):
         raise UsageError(f"--literature {path} must be a mapping {shape}.")
     result = {}
     for problem, entries in literature.items():
+        if problem not in PROBLEMS:
+            raise UsageError(f"--literature {path}: unknown problem {problem!r}; choose among "
+                             f"{', '.join(PROBLEMS)}.")
         if not isinstance(entries, dict):
             raise UsageError(f"--literature {path}: {problem!r} must map instances to "
                              f"{{value, source}}, as in {shape}.")
@@ -618,8 +635,24 @@ def read_literature(path: str) -> dict:
                     or not math.isfinite(value)):
                 raise UsageError(f"--literature {path}: {problem}.{instance} needs a numeric "
                                  f"'value' (and a 'source'), as in {shape}.")
-            result[str(problem)][str(instance)] = {"value": float(value),
-                                                   "source": str(entry.get("source", ""))}
+            if value <= 0:
+                raise UsageError(f"--literature {path}: {problem}.{instance} has value "
+                                 f"{value}; every bound here is a positive number.")
+            name = str(instance)
+            if problem != "theta":
+                # The dimension, as `bound` labels it too (n3).
+                name = name.removeprefix("n")
+                if not name.isdigit():
+                    raise UsageError(f"--literature {path}: {problem} takes dimensions as "
+                                     f"instances (3 or n3), not {instance!r}.")
+                name = str(int(name))
+            elif name not in GRAPHS:
+                raise UsageError(f"--literature {path}: unknown graph {instance!r}; choose "
+                                 f"among {', '.join(GRAPHS)}.")
+            if name in result[str(problem)]:
+                raise UsageError(f"--literature {path}: {problem}.{instance} is given twice.")
+            result[str(problem)][name] = {"value": float(value),
+                                          "source": str(entry.get("source", ""))}
     return result
 
 

@@ -161,9 +161,9 @@ class ExternalModel:
             raise ExternalModelError(f"{where}: the program exited 0 but wrote no {path.name}.")
         try:
             dataset = xr.load_dataset(path, decode_times=False)
-        except (OSError, ValueError) as error:
-            raise ExternalModelError(f"{where}: {path.name} is not a NetCDF file ({error}).") \
-                from None
+        except (OSError, ValueError):
+            raise ExternalModelError(f"{where}: {path.name} is not a NetCDF file, or it is "
+                                     "truncated.") from None
         fields, coords = {}, {}
         for variable, dims in self.variables.items():
             if variable not in dataset:

@@ -113,3 +113,17 @@ def test_a_search_gives_the_same_candidates_on_one_and_two_ranks(tmp_path, run_t
     assert one.attrs["Conventions"] == "CF-1.10"
     assert one["seconds"].attrs["units"] == "s"
     assert np.nanmin(one["certified"].values) > 12
+
+
+def test_literature_takes_dimensions_as_bound_labels_them(tmp_path):
+    """`bound` labels a dimension n3; the literature file may key it so, or as 3."""
+    from pipeline.cli import read_literature
+
+    path = tmp_path / "literature.yaml"
+    path.write_text("kissing-lp: {n3: {value: 12, source: Schutte}}\n"
+                    "cohn-elkies: {'8': {value: 0.2536695079, source: Viazovska}}\n"
+                    "theta: {petersen: {value: 4, source: Lovasz}}\n")
+    assert read_literature(str(path)) == {
+        "kissing-lp": {"3": {"value": 12.0, "source": "Schutte"}},
+        "cohn-elkies": {"8": {"value": 0.2536695079, "source": "Viazovska"}},
+        "theta": {"petersen": {"value": 4.0, "source": "Lovasz"}}}
