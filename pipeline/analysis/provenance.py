@@ -67,6 +67,11 @@ def run(args) -> None:
     if not isinstance(config, dict):
         raise UsageError("--config-json must be a JSON object (the workflow's config).")
     document = {"software": software_versions(), "config": config}
+    try:
+        text = yaml.safe_dump(document, sort_keys=False)
+    except RecursionError:
+        raise UsageError("--config-json is nested too deeply to write as YAML; a workflow "
+                         "configuration is a few levels deep.") from None
     with atomic_path(args.out) as temporary:
         with open(temporary, "w") as stream:
-            yaml.safe_dump(document, stream, sort_keys=False)
+            stream.write(text)
