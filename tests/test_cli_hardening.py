@@ -346,7 +346,7 @@ CASES = {
     "bounds-summary one search twice": (["bounds-summary", "{search}", "{search}", "--csv",
                                          "{out}", "--png", "{out}"], "give each instance once"),
     "provenance nested 600 deep": (["provenance", "--config-json",
-                                    '{"a":' * 600 + "1" + "}" * 600, "--out", "{out}"],
+                                    '{{"a":' * 600 + "1" + "}}" * 600, "--out", "{out}"],
                                    "nested too deeply"),
     "bounds-summary search without seconds": (["bounds-summary", "{no_seconds}", "--csv",
                                                "{out}", "--png", "{out}"],
