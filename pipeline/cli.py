@@ -159,7 +159,7 @@ def _add_simulate(subparsers) -> None:
 def _run_simulate(args) -> None:
     from pipeline.models import ModelParameterError, get_model
     from pipeline.models.base import parse_overrides
-    from pipeline.models.run import run_block
+    from pipeline.models.run import ModelRunError, run_block
     from pipeline.parallel.ensemble import (
         WorldSizeError, abort_on_error, check_world_size, is_root, run_tasks, split_blocks,
         world,
@@ -170,7 +170,16 @@ def _run_simulate(args) -> None:
         model_class = get_model(args.model)
         fmt = NumberFormat.parse(args.format_name)
         config = parse_overrides(model_class.Config, _parse_settings(args.set), args.model)
-        model_class(config, fmt)  # reads input files (orography, initial state) and checks them
+        try:
+            model_class(config, fmt)  # reads input files (orography, initial state), checks
+        except (ValueError, ModelParameterError):
+            raise
+        except Exception as error:
+            if model_class.__module__.startswith("pipeline."):
+                raise  # lowprec's own models: a bug of ours, with its traceback
+            raise UsageError(f"The plugin model {args.model} cannot be built as "
+                             f"{model_class.__name__}(config, format): "
+                             f"{type(error).__name__}: {error}.") from None
     except (ValueError, ModelParameterError) as error:
         raise UsageError(str(error)) from None
     for name, value, lowest, highest in (
@@ -215,7 +224,10 @@ def _run_simulate(args) -> None:
             shutil.rmtree(checkpoints, ignore_errors=True)  # the file is complete now
         return 0
 
-    abort_on_error(comm, simulate)
+    try:
+        abort_on_error(comm, simulate)
+    except ModelRunError as error:
+        raise UsageError(str(error)) from None
 
 
 def check_outputs_exist(model_class, config) -> None:

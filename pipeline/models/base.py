@@ -134,6 +134,9 @@ def parse_overrides(config_class, overrides: dict[str, str] | None, model: str):
         values[key] = value
     config = config_class(**values)
     problem = config.check() if hasattr(config, "check") else None
+    if problem is not None and not isinstance(problem, str):
+        raise ModelParameterError(f"Model {model}: its Config.check() returned {problem!r}; it "
+                                  "must return a phrase saying what is wrong, or None.")
     if problem:
         raise ModelParameterError(f"Model {model}: {problem}.")
     return config

@@ -61,8 +61,8 @@ def run(args) -> None:
     if unknown:
         raise UsageError(f"Unknown model {unknown[0]!r}; choose one of: "
                          f"{', '.join(sorted(models))}.")
-    for name in sorted(args.names or [*models, *broken]):
+    for name in sorted(set(args.names or [*models, *broken])):
+        if name in models:  # (a built-in model, even where a plugin takes its name)
+            print("\n".join(describe(models[name])))
         if name in broken:
             print(f"{name}: unusable: {broken[name]}")
-        else:
-            print("\n".join(describe(models[name])))

@@ -22,11 +22,12 @@ from __future__ import annotations
 import dataclasses
 from importlib.metadata import entry_points
 
-from pipeline.models.base import ModelParameterError
+from pipeline.models.base import ModelParameterError, Variable
 
 GROUP = "lowprec.models"
 REQUIRED_METHODS = ("coordinates", "initial_state", "step", "snapshot")
 REQUIRED_ATTRIBUTES = ("name", "Config", "variables", "time_units", "time_long_name")
+RESERVED_NAMES = ("time", "member", "blowup_time")  # the ensemble file's own
 
 
 class PluginError(ModelParameterError):
@@ -46,6 +47,18 @@ def protocol_problem(model_class) -> str | None:
         return "its Config has no run_length()"
     if not isinstance(model_class.variables, dict) or not model_class.variables:
         return "its variables are not a non-empty dict of Variable"
+    for name, variable in model_class.variables.items():
+        if not isinstance(variable, Variable):
+            return (f"its variable {name!r} is a {type(variable).__name__}, not a "
+                    "pipeline.models.base.Variable")
+        if name in RESERVED_NAMES:
+            return (f"its variable {name!r} has a name the ensemble file uses itself "
+                    f"({', '.join(RESERVED_NAMES)}); rename it")
+        if not isinstance(variable.units, str) or not isinstance(variable.long_name, str):
+            return f"its variable {name!r} needs units and long_name as text"
+    for attribute in ("time_units", "time_long_name"):
+        if not isinstance(getattr(model_class, attribute), str):
+            return f"its {attribute} is not text"
     return None
 
 

@@ -11,6 +11,7 @@ the reference only in those perturbations (the null of `pipeline.analysis`).
 from __future__ import annotations
 
 import sys
+import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,7 +64,10 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
         state, snapshots, blowup_time, done = resumed
         spun_up = True
 
-    advance = _stepper(model, state)
+    where = (f"The plugin model {model.name} at {fmt.name}, members {members[0]} to "
+             f"{members[-1]}" if _is_plugin(model) else f"Model {model.name} at {fmt.name}")
+    advance = _checked(_stepper(model, state), model, state, where)
+    shapes = {}
 
     def save(done):
         if checkpoint is not None and checkpoint_every > 0:
@@ -88,7 +92,7 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
                 snapshots.append({k: np.full_like(v, np.nan) for k, v in snapshots[-1].items()})
                 continue
             state = advance(state, per_output)
-            snapshot = model.snapshot(state)
+            snapshot = _snapshot(model, state, len(members), shapes, where)
             bad = np.zeros(len(members), dtype=bool)
             for values in snapshot.values():
                 bad |= ~np.isfinite(values.reshape(len(members), -1)).all(axis=1)
@@ -103,6 +107,103 @@ def run_block(model_class, config, fmt: NumberFormat, seed: int, ensemble: int,
                 progress(index + 1, outputs)
     fields = {name: np.stack([s[name] for s in snapshots], axis=1) for name in model.variables}
     return BlockResult(list(members), times, fields, blowup_time)
+
+
+class ModelRunError(ValueError):
+    """A model that broke the protocol while running (a plugin's step or snapshot gave back
+    the wrong thing, or raised): one sentence naming the model, the method and what was
+    wrong."""
+
+
+def _is_plugin(model) -> bool:
+    return not type(model).__module__.startswith("pipeline.")
+
+
+def _describe(value) -> str:
+    """'an e5m10 array of shape (2, 3)', 'a float64 ndarray of shape (2,)', 'a float'."""
+    if isinstance(value, LowPrecisionArray):
+        article = "an" if value.format.name[0] in "aeio" else "a"
+        return f"{article} {value.format.name} array of shape {value.shape}"
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} ndarray of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _user_frame(error: BaseException) -> str:
+    """'file.py, line 12': where in the model's own code ``error`` was raised."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else "unknown place"
+
+
+def _checked(advance, model, template, where: str):
+    """For a plugin model, ``advance`` that refuses a step giving back other than its state
+    took (as many arrays, each of the same kind, format and shape) and frames an exception
+    in its step as one sentence naming the place in its code; lowprec's own models' steps as
+    they are."""
+    plugin, first = _is_plugin(model), [True]
+
+    def checked(state, steps):
+        if plugin and first[0] and steps > 1:
+            # A plugin's first step alone, checked before the next one takes its result.
+            state, steps = checked(state, 1), steps - 1
+        try:
+            result = advance(state, steps)
+        except Exception as error:
+            if not plugin:
+                raise  # lowprec's own models: a bug of ours, with its traceback
+            raise ModelRunError(f"{where}: its step() raised {type(error).__name__}: {error} "
+                                f"({_user_frame(error)}).") from error
+        if steps == 0 or not plugin:
+            return result  # (lowprec's own models keep state in several kinds: tested)
+        first[0] = False
+        return _check_state(result, template, where)
+
+    return checked
+
+
+def _check_state(result, template, where: str):
+    """``result`` of steps from a state like ``template``, or one sentence on how it differs."""
+    if not isinstance(result, (tuple, list)) or len(result) != len(template):
+        raise ModelRunError(f"{where}: step() returned {_describe(result)}, not a tuple of "
+                            f"{len(template)} arrays like the state it was given.")
+    for entry, (new, old) in enumerate(zip(result, template)):
+        if type(new) is not type(old) or new.shape != old.shape or new.dtype != old.dtype \
+                or (isinstance(old, LowPrecisionArray) and new.format != old.format):
+            raise ModelRunError(f"{where}: step() returned {_describe(new)} for state "
+                                f"entry {entry}, not {_describe(old)} as it was given.")
+    return result
+
+
+def _snapshot(model, state, members: int, shapes: dict, where: str) -> dict:
+    """``model.snapshot(state)`` checked: every declared variable, numeric, with the members
+    first and the same shape at every output (``shapes`` remembers the first)."""
+    try:
+        snapshot = model.snapshot(state)
+    except Exception as error:
+        if not _is_plugin(model):
+            raise
+        raise ModelRunError(f"{where}: its snapshot() raised {type(error).__name__}: {error} "
+                            f"({_user_frame(error)}).") from error
+    if not isinstance(snapshot, dict):
+        raise ModelRunError(f"{where}: snapshot() returned {_describe(snapshot)}, not a dict "
+                            "of its variables.")
+    missing = [name for name in model.variables if name not in snapshot]
+    if missing:
+        raise ModelRunError(f"{where}: snapshot() has no {missing[0]!r}, one of its declared "
+                            "variables.")
+    for name in model.variables:
+        values = snapshot[name]
+        if not isinstance(values, np.ndarray) or values.dtype.kind not in "iuf" \
+                or values.ndim < 1 or values.shape[0] != members:
+            raise ModelRunError(f"{where}: snapshot() gave {name!r} as {_describe(values)}; "
+                                f"it must be an array of numbers with the {members} members "
+                                "first.")
+        if shapes.setdefault(name, values.shape) != values.shape:
+            raise ModelRunError(f"{where}: snapshot() gave {name!r} the shape {values.shape}, "
+                                f"at the first output {shapes[name]}.")
+    return snapshot
 
 
 def _stepper(model, state):

@@ -62,6 +62,32 @@ class Decay:
         return {"x": np.array(state[0], dtype=np.float64)}
 
 
+class PlainStep(Decay):
+    name = "plainstep"
+
+    def step(self, state):
+        return (np.asarray(state[0], dtype=np.float64) * self.factor,)
+
+
+class Raises(Decay):
+    name = "raises"
+
+    def step(self, state):
+        return (state[0] / 0 if self.factor < 2 else state[0],) if 1 // 0 else state
+
+
+class NoSnapshot(Decay):
+    name = "nosnapshot"
+
+    def snapshot(self, state):
+        return {"y": np.array(state[0], dtype=np.float64)}
+
+
+class Reserved(Decay):
+    name = "reserved"
+    variables = {"time": Variable("1", "decaying amount", ("member", "time"))}
+
+
 class NoStep:
     name = "nostep"
     Config = DecayConfig
@@ -85,6 +111,10 @@ version = "0.1"
 [project.entry-points."lowprec.models"]
 decay = "decaymodel:Decay"
 nostep = "decaymodel:NoStep"
+plainstep = "decaymodel:PlainStep"
+raises = "decaymodel:Raises"
+nosnapshot = "decaymodel:NoSnapshot"
+reserved = "decaymodel:Reserved"
 '''
 
 
@@ -142,6 +172,25 @@ def test_a_plugin_that_breaks_the_protocol_is_one_sentence(plugin_site, tmp_path
     assert "Traceback" not in result.stderr
     assert "does not follow the model protocol: it has no step()" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, message", [
+    ("plainstep", "The plugin model plainstep at e5m6, members 0 to 1: step() returned a "
+     "float64 ndarray of shape (2,) for state entry 0, not an e5m6 array of shape (2,)"),
+    ("raises", "The plugin model raises at e5m6, members 0 to 1: its step() raised "
+     "ZeroDivisionError: integer division or modulo by zero ("),
+    ("nosnapshot", "snapshot() has no 'x', one of its declared variables"),
+    ("reserved", "its variable 'time' has a name the ensemble file uses itself"),
+])
+def test_a_plugin_that_misbehaves_while_running_is_one_sentence(plugin_site, tmp_path, name,
+                                                                  message):
+    """Found by an audit: a plain float64 step ran to the end at the wrong precision (exit
+    0), the others ended in tracebacks into lowprec."""
+    out = tmp_path / "x.nc"
+    result = run(plugin_site, "lowprec", "simulate", name, "--format", "e5m6",
+                 "--members", "2", "--seed", "1", "--out", out)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
 
 
 @pytest.mark.extended
