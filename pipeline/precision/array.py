@@ -122,12 +122,7 @@ def _round_inplace(values: np.ndarray, emulation: Emulation):
     if flat.dtype is not _FLOAT64:
         flat = flat.view(np.float64)
     if kernels:
-        if emulation.stochastic:
-            kernels.round_stochastic_inplace(flat, emulation.significand_bits,
-                                             emulation.emin_field,
-                                             emulation.key(), emulation.key_function)
-        else:
-            kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
+        _round_with(flat, emulation, emulation.key())
     else:
         rounding.round_inplace(flat, emulation.format,
                                draw_key(emulation.rng) if emulation.stochastic else None)
@@ -312,12 +307,7 @@ def _fast_unary(ufunc, x):
         if out.dtype.kind in "fc":
             return None
         return out.reshape(x.shape) if x.ndim else out[0]
-    if emulation.stochastic:
-        kernels.round_stochastic_inplace(out, emulation.significand_bits,
-                                         emulation.emin_field,
-                                         emulation.key(), emulation.key_function)
-    else:
-        kernels.round_nearest_inplace(out, emulation.significand_bits, emulation.emin_field)
+    _round_with(out, emulation, emulation.key())
     result = _ndarray_view(out.reshape(x.shape), LowPrecisionArray)
     result._emulation = emulation
     result._flat = out
@@ -386,12 +376,7 @@ def _strided_binary(ufunc, left, right, emulation):
         return None if type(out) is not np.ndarray or out.dtype is not _FLOAT64 \
             else _from_emulation(out, emulation, _round_inplace(out, emulation))
     flat = out.ravel()
-    if emulation.stochastic:
-        kernels.round_stochastic_inplace(flat, emulation.significand_bits,
-                                         emulation.emin_field,
-                                         emulation.key(), emulation.key_function)
-    else:
-        kernels.round_nearest_inplace(flat, emulation.significand_bits, emulation.emin_field)
+    _round_with(flat, emulation, emulation.key())
     result = _ndarray_view(out, LowPrecisionArray)
     result._emulation = emulation
     result._flat = flat
