@@ -216,7 +216,8 @@ def _stepper(model, state):
             isinstance(values, LowPrecisionArray) for values in state):
         from pipeline.precision.tracing import compile_steps
 
-        compiled = compile_steps(model.step, state)
+        compiled = compile_steps(model.step, state,
+                                 name=f"Model {model.name} at {state[0].format.name}:")
     if compiled is not None:
         return compiled
 

@@ -6,9 +6,9 @@ compiled functions hash differently in each process: numba pickles a closure's c
 cache key, and a dispatcher object does not pickle stably. Every process recompiled them,
 about 5 s each, and the cache grew by one copy per process.) The only closures left, the
 fused loops of `make_flat` and `make_strided`, capture a builtin operator and booleans,
-which pickle stably. Numba checks a cached kernel against its own file's timestamp only: after editing this
-module, delete the caches of the modules that inline from it (`strided_kernels`,
-`interpreter`, `pipeline.solvers.kernels`): ``find pipeline -name '*.nbi' -delete``.
+which pickle stably. Numba stamps a cached kernel with its own file's hash only; the modules
+that inline from this one (`strided_kernels`, `interpreter`, `pipeline.solvers.kernels`)
+see an edit of it, or of the constants in `rounding`, through `pipeline.numba_cache`.
 
 The rounding rule and its random bits are those of `pipeline.precision.rounding`; the NumPy
 reference path there gives bit-identical results (tests check it). A format reaches a
@@ -35,6 +35,7 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
+import pipeline.numba_cache  # noqa: F401  (before the first cached kernel)
 from pipeline.precision.rounding import (ABS, FRACTION, GOLDEN_GAMMA, IMPLICIT, INF, MIX1, MIX2,
                                          SIGN)
 

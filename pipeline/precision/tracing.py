@@ -397,11 +397,12 @@ class CompiledSteps:
                      for (offset, shape), n in zip(self.inputs, size))
 
 
-def compile_steps(step, state, check_steps: int = 2):
+def compile_steps(step, state, check_steps: int = 2, *, name: str = "The"):
     """A `CompiledSteps` for ``step`` on states like ``state`` (a tuple of emulated arrays of
     one format and stream), or None, with a warning saying why, when the step cannot be
     traced or its program does not reproduce ``check_steps`` steps of the
-    operation-by-operation run bit for bit. ``state`` itself is not changed."""
+    operation-by-operation run bit for bit. ``state`` itself is not changed. ``name`` (such
+    as "Model shallow_water at e11m10-sr:") opens the warning."""
     if not rounding.numba_kernels():
         return None
     if not state or any(type(s) is not LowPrecisionArray or s.dtype != np.float64
@@ -424,12 +425,12 @@ def compile_steps(step, state, check_steps: int = 2):
         # TraceError names what cannot be traced; any other error is the model's code
         # meeting a tracer where it expects an array, and the plain run will show whether
         # it is an error of its own.
-        warnings.warn(f"step not compiled ({reason}); running operation by operation",
-                      stacklevel=2)
+        warnings.warn(f"{name} step not compiled ({reason}); running it operation by operation "
+                      "(the same results, more slowly)", stacklevel=2)
         return None
     if not _reproduces(step, compiled, state, check_steps):
-        warnings.warn("compiled step differs from the operation-by-operation run; "
-                      "running operation by operation", stacklevel=2)
+        warnings.warn(f"{name} compiled step differs from the operation-by-operation run; "
+                      "running it operation by operation (more slowly)", stacklevel=2)
         return None
     return compiled
 

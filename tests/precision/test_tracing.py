@@ -109,5 +109,7 @@ def test_every_traced_operation_rounds_as_the_emulated_array_on_special_values(f
 def test_a_step_that_cannot_be_reproduced_is_refused_with_a_reason(step, reason):
     fmt = NumberFormat.parse("e5m10")
     state = (fmt.array(np.ones((4, 4))),)
-    with pytest.warns(UserWarning, match="step not compiled"):
+    with pytest.warns(UserWarning, match="^The step not compiled \\("):
         assert compile_steps(step, state) is None
+    with pytest.warns(UserWarning, match="^Model toy at e5m10: step not compiled"):
+        assert compile_steps(step, state, name="Model toy at e5m10:") is None
