@@ -31,6 +31,7 @@ import os
 import warnings
 from pathlib import Path
 
+import numba
 from numba.core import caching
 
 PACKAGE = Path(__file__).resolve().parent
@@ -109,16 +110,11 @@ def register(folder: Path, shared: tuple[str, ...]) -> None:
         locators = _CacheImpl._locator_classes
     except AttributeError:  # a numba whose cache internals moved
         warnings.warn("lowprec could not add its shared kernel sources to numba's cache stamp "
-                      f"(numba {_numba_version()}); after an edit of {', '.join(shared)} delete the "
+                      f"(numba {numba.__version__}); after an edit of {', '.join(shared)} delete the "
                       "caches: find pipeline -name '*.nbi' -delete", stacklevel=2)
         return
     if SharedSourcesLocator not in locators:
         locators.insert(0, SharedSourcesLocator)
-
-
-def _numba_version() -> str:
-    import numba
-    return numba.__version__
 
 
 register(PACKAGE, LOWPREC_SHARED_SOURCES)
